@@ -1,0 +1,5 @@
+"""Allow `python -m factsheet`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,234 @@
+"""Rules that look across records: references, disputes, dates, quotes.
+
+Each rule is a function from a loaded project to problems, registered in
+CHECKS; `check()` runs them all and returns every problem, sorted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from typing import Callable, Iterable, Iterator
+
+from . import model as m
+from .problems import Problem, Problems, sort_problems
+from .project import inner_records
+
+Check = Callable[[m.Project, Problems], None]
+CHECKS: list[Check] = []
+
+
+def rule(func: Check) -> Check:
+    """Register a project-wide check."""
+    CHECKS.append(func)
+    return func
+
+
+def check(project: m.Project) -> list[Problem]:
+    """Every problem in the project: those found while loading, then every rule's, sorted."""
+    problems = Problems()
+    problems.items.extend(project.problems)
+    for func in CHECKS:
+        func(project, problems)
+    return sort_problems(problems.items)
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    """True when any problem is an error."""
+    return any(p.is_error for p in problems)
+
+
+# --- walking the records ----------------------------------------------------
+
+
+def cited_records(project: m.Project) -> Iterator[tuple[str, object, tuple]]:
+    """Yield (kind, record, citations) for every record that cites sources."""
+    for sheet in project.sheets.values():
+        for record, kind in inner_records(sheet):
+            if hasattr(record, "citations"):
+                yield kind, record, record.citations
+
+
+def attributed_records(project: m.Project) -> Iterator[tuple[str, object]]:
+    """Yield (kind, record) for every fact and claim, the records with attributions."""
+    for sheet in project.sheets.values():
+        for record, kind in inner_records(sheet):
+            if getattr(record, "attribution", None) is not None:
+                yield kind, record
+
+
+# --- rules --------------------------------------------------------------------
+
+
+@rule
+def known_sources(project: m.Project, problems: Problems) -> None:
+    """Every citation names a source that exists."""
+    for kind, record, citations in cited_records(project):
+        for citation in citations:
+            if citation.source not in project.sources:
+                problems.error(citation.loc, "unknown-source",
+                               f"{_name(kind, record)} cites source '{citation.source}', which is not defined: "
+                               f"add it to sources.yaml{_suggest(citation.source, project.sources)}")
+
+
+@rule
+def known_actors(project: m.Project, problems: Problems) -> None:
+    """Every attribution names actors that exist."""
+    for kind, record in attributed_records(project):
+        attribution = record.attribution
+        for actor in (*attribution.who, *([attribution.via] if attribution.via else [])):
+            if actor not in project.actors:
+                problems.error(attribution.loc, "unknown-actor",
+                               f"{_name(kind, record)} is attributed to actor '{actor}', which is not defined: "
+                               f"add it to actors.yaml{_suggest(actor, project.actors)}")
+
+
+@rule
+def sheet_languages(project: m.Project, problems: Problems) -> None:
+    """A sheet is published only in the project's languages."""
+    if project.settings is None:
+        return
+    allowed = project.settings.all_languages
+    for sheet in project.sheets.values():
+        for code in sheet.languages:
+            if code not in allowed:
+                problems.error(sheet.loc, "unknown-language",
+                               f"{_name('sheet', sheet)} lists language '{code}', which the project does not publish: "
+                               f"add it to 'languages' in settings.yaml or remove it from the sheet (project languages: {', '.join(allowed)})")
+
+
+@rule
+def disputed_figures(project: m.Project, problems: Problems) -> None:
+    """A disputed figure has claims from at least two different attributions."""
+    for sheet in project.sheets.values():
+        for figure in sheet.figures:
+            voices = {claim.attribution.key for claim in figure.claims if claim.attribution}
+            if figure.disputed and len(voices) < 2:
+                problems.error(figure.loc, "dispute-needs-claims",
+                               f"{_name('figure', figure)} is marked disputed but has claims from {len(voices)} "
+                               "attribution(s): add the competing claim with its own attribution, or remove 'disputed: true'")
+            if not figure.disputed and len(voices) >= 2 and _claims_conflict(figure.claims):
+                problems.warning(figure.loc, "undeclared-dispute",
+                                 f"{_name('figure', figure)} has claims that do not agree but is not marked disputed: add 'disputed: true'")
+
+
+def _claims_conflict(claims: tuple) -> bool:
+    spans = [(c.value.low, c.value.high) for c in claims if c.value]
+    for i, (low_a, high_a) in enumerate(spans):
+        for low_b, high_b in spans[i + 1:]:
+            if (high_a is not None and low_b is not None and low_b > high_a) or \
+               (high_b is not None and low_a is not None and low_a > high_b):
+                return True
+    return False
+
+
+@rule
+def dates_within_as_of(project: m.Project, problems: Problems) -> None:
+    """Nothing on a sheet is dated after the day the sheet speaks as of."""
+    for sheet in project.sheets.values():
+        if sheet.as_of is None:
+            continue
+        as_of = sheet.as_of.latest()
+        for record, kind in inner_records(sheet):
+            when = getattr(record, "date", None) or getattr(record, "as_of", None)
+            if when is not None and when.earliest() > as_of:
+                field = "date" if getattr(record, "date", None) else "as_of"
+                problems.error(record.loc, "date-after-as-of",
+                               f"{_name(kind, record)} has {field} {when}, after the sheet's as_of {sheet.as_of}: "
+                               "correct the date, or move the sheet's as_of forward")
+
+
+@rule
+def unused_records(project: m.Project, problems: Problems) -> None:
+    """Warn about sources nobody cites and actors nobody names."""
+    cited = {c.source for _, _, citations in cited_records(project) for c in citations}
+    for source in project.sources.values():
+        if source.id not in cited:
+            problems.warning(source.loc, "unused-source", f"source '{source.id}' is never cited: cite it or remove it")
+    named = set()
+    for _, record in attributed_records(project):
+        named.update(record.attribution.who)
+        if record.attribution.via:
+            named.add(record.attribution.via)
+    for actor in project.actors.values():
+        if actor.id not in named:
+            problems.warning(actor.loc, "unused-actor", f"actor '{actor.id}' is never named in an attribution: use it or remove it")
+
+
+@rule
+def project_has_sheets(project: m.Project, problems: Problems) -> None:
+    """A project with nothing to publish is worth a warning."""
+    if not project.sheets and project.settings is not None:
+        problems.warning(project.settings.loc, "no-sheets", "the project has no sheets yet: add one under factsheets/sheets/")
+
+
+# --- quotes -------------------------------------------------------------------
+
+_QUOTE_MARKS = dict.fromkeys(map(ord, "'\"‘’‚‛“”„‟«»‹›′″`´"), "'")
+_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−"), "-")
+
+
+def normalize_for_quotes(text: str) -> str:
+    """Fold white space, quote marks, dashes and case so a quote matches its source."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTE_MARKS).translate(_DASHES)
+    return " ".join(text.replace("…", "...").casefold().split())
+
+
+@rule
+def quotes_match_archive(project: m.Project, problems: Problems) -> None:
+    """Every quote occurs in its source's archived copy; say plainly what could not be checked."""
+    archive_dir = project.archive_dir()
+    archived: dict = {}
+    unverifiable: dict = {}
+    for kind, record, citations in cited_records(project):
+        for citation in citations:
+            if not citation.quote:
+                continue
+            words = len(citation.quote.split())
+            if words > m.QUOTE_WORD_LIMIT:
+                problems.warning(citation.quote_loc or citation.loc, "quote-too-long",
+                                 f"{_name(kind, record)} quotes {words} words from '{citation.source}'; "
+                                 f"keep evidence to at most {m.QUOTE_WORD_LIMIT} words")
+            source = project.sources.get(citation.source)
+            if source is None:
+                continue
+            if source.id not in archived:
+                archived[source.id] = _read_archive(archive_dir, source)
+            text = archived[source.id]
+            if text is None:
+                unverifiable.setdefault(source.id, []).append(citation)
+            elif normalize_for_quotes(citation.quote) not in text:
+                problems.error(citation.quote_loc or citation.loc, "quote-not-found",
+                               f"{_name(kind, record)}: the quote \"{_clip(citation.quote)}\" does not occur in the "
+                               f"archived copy of '{source.id}': copy it exactly from the article")
+    for source_id, citations in unverifiable.items():
+        source = project.sources[source_id]
+        reason = (f"its archived copy '{source.archive}' was not found in {archive_dir}" if source.archive and archive_dir
+                  else "it has no archived copy (set 'archive' on the source and in settings.yaml)")
+        problems.note(source.loc, "quote-unverified",
+                      f"{len(citations)} quote(s) from source '{source_id}' cannot be verified: {reason}")
+
+
+def _read_archive(archive_dir, source: m.Source) -> str | None:
+    if archive_dir is None or not source.archive:
+        return None
+    path = archive_dir / source.archive
+    try:
+        return normalize_for_quotes(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+
+
+def _name(kind: str, record) -> str:
+    """How messages name a record: by id, or by line when its id is missing."""
+    return f"{kind} '{record.id}'" if record.id else f"the {kind} at line {record.loc.line}"
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _suggest(name: str, known: dict) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+

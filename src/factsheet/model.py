@@ -1,0 +1,308 @@
+"""Typed, frozen records: what a validated project is made of."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Union
+
+from .problems import Loc
+
+
+class Unknown:
+    """The editor's explicit statement that a source does not give this value."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN = Unknown()
+
+QUOTE_WORD_LIMIT = 40
+STATUSES = ("confirmed", "reported", "claimed", "disputed")
+ACTOR_KINDS = ("state-media", "news-agency", "news-outlet", "government", "official", "military",
+               "intelligence-service", "researcher", "observers", "other")
+
+
+def text_hash(text: str) -> str:
+    """Short, stable fingerprint of a source text, recorded by its translations."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:8]
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A calendar day, or only its month, or only its year."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> str:
+        """'day', 'month' or 'year'."""
+        return "day" if self.day else "month" if self.month else "year"
+
+    def earliest(self) -> dt.date:
+        """First day this date could mean."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def latest(self) -> dt.date:
+        """Last day this date could mean."""
+        month = self.month or 12
+        return dt.date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])
+
+    def __str__(self) -> str:
+        return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate((self.year, self.month, self.day)) if p)
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """A date known only to be on or after a given day."""
+
+    date: PartialDate
+
+    def __str__(self) -> str:
+        return f"on or after {self.date}"
+
+
+When = Union[PartialDate, dt.datetime, NotBefore, Unknown]
+
+
+def when_latest(when: When) -> dt.date | None:
+    """Latest day a date value can stand for, or None if it has no upper bound."""
+    if isinstance(when, PartialDate):
+        return when.latest()
+    if isinstance(when, dt.datetime):
+        return when.date()
+    return None
+
+
+def when_earliest(when: When) -> dt.date | None:
+    """Earliest day a date value can stand for, or None if unknown."""
+    if isinstance(when, PartialDate):
+        return when.earliest()
+    if isinstance(when, dt.datetime):
+        return when.date()
+    if isinstance(when, NotBefore):
+        return when.date.earliest()
+    return None
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One language's version of a text, and which source text it translates."""
+
+    text: str
+    loc: Loc
+    translates: str | None = None
+    reviewed: bool = False
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in the source language, with its translations by language code."""
+
+    source: str
+    loc: Loc
+    translations: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.source
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who makes a claim, and through whom it reached us."""
+
+    who: tuple
+    loc: Loc
+    via: str | None = None
+
+    @property
+    def key(self) -> tuple:
+        """What makes two attributions the same voice."""
+        return (tuple(sorted(self.who)), self.via)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A pointer into a source, optionally with verbatim evidence."""
+
+    source: str
+    loc: Loc
+    quote: str | None = None
+    quote_loc: Loc | None = None
+    locator: str | None = None
+
+
+@dataclass(frozen=True)
+class Value:
+    """A claimed quantity: exact, a range, a bound or an approximation."""
+
+    kind: str  # exact | range | more_than | at_least | fewer_than | at_most | about
+    low: Decimal | None = None
+    high: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One party's statement of a figure."""
+
+    id: str
+    value: Value
+    as_of: PartialDate
+    attribution: Attribution
+    citations: tuple
+    loc: Loc
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A quantity that matters, with every claim about it kept apart."""
+
+    id: str
+    label: Text
+    unit: Text
+    claims: tuple
+    loc: Loc
+    disputed: bool = False
+    key: bool = False
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One statement, with its status, who says so and where it comes from."""
+
+    id: str
+    text: Text
+    status: str
+    attribution: Attribution
+    citations: tuple
+    loc: Loc
+    date: PartialDate | None = None
+    key: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """An ordered group of facts under a heading."""
+
+    id: str
+    title: Text
+    facts: tuple
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated timeline entry that is not already a fact."""
+
+    id: str
+    date: PartialDate
+    text: Text
+    citations: tuple
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One briefing sheet: what is known about one story as of a day."""
+
+    id: str
+    title: Text
+    summary: Text
+    as_of: PartialDate
+    languages: tuple
+    sections: tuple
+    loc: Loc
+    figures: tuple = ()
+    timeline: tuple = ()
+
+    def facts(self) -> list:
+        """Every fact on the sheet, in order."""
+        return [fact for section in self.sections for fact in section.facts]
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article the desk cites."""
+
+    id: str
+    title: str
+    publisher: str | Unknown
+    published: When
+    language: str
+    loc: Loc
+    translated_title: dict = field(default_factory=dict)
+    url: str | Unknown = UNKNOWN
+    author: str | Unknown = UNKNOWN
+    accessed: PartialDate | Unknown = UNKNOWN
+    archive: str | None = None
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone who makes claims: a broadcaster, a researcher, an agency."""
+
+    id: str
+    name: Text
+    kind: str
+    loc: Loc
+    affiliation: Text | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Project settings from factsheets/settings.yaml."""
+
+    organisation: str
+    source_language: str
+    languages: tuple
+    loc: Loc
+    template: str = "briefing"
+    archive: str | None = None
+
+    @property
+    def all_languages(self) -> tuple:
+        """The source language followed by the target languages."""
+        return (self.source_language, *[lang for lang in self.languages if lang != self.source_language])
+
+
+@dataclass
+class Project:
+    """Everything read from one project folder, and what was wrong with it."""
+
+    root: Path
+    settings: Settings | None
+    actors: dict
+    sources: dict
+    sheets: dict
+    files: list
+    problems: list
+
+    @property
+    def factsheets_dir(self) -> Path:
+        """The folder that holds the YAML records."""
+        return self.root / "factsheets"
+
+    def archive_dir(self) -> Path | None:
+        """The folder of archived source copies, if one is set."""
+        if self.settings is None or self.settings.archive is None:
+            return None
+        return (self.root / self.settings.archive).resolve()

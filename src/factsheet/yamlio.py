@@ -1,0 +1,220 @@
+"""Strict, safe YAML loading into a tree that remembers where every value came from.
+
+PyYAML's own loaders coerce values (`no` becomes False, `012` becomes 10),
+silently keep the last of two duplicate keys and expand aliases. We read the
+event stream instead and build our own tree of strings, lists and mappings,
+so that the validator decides what each value means and can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .problems import Loc, Problems
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_resolver = yaml.resolver.Resolver()
+
+# What YAML 1.1 would turn an unquoted value into, in words an editor knows.
+IMPLICIT_TYPES = {
+    "tag:yaml.org,2002:bool": "a true/false value",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "an empty value",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:merge": "a merge key",
+    "tag:yaml.org,2002:value": "a value key",
+}
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A single value, always kept as the text the editor wrote."""
+
+    value: str
+    loc: Loc
+    plain: bool
+    implicit: str | None = None  # YAML's own reading of a plain value, when not text
+
+    def describe(self) -> str:
+        """Name what this value is, for messages."""
+        return f"'{_clip(self.value)}'"
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A YAML list."""
+
+    items: list
+    loc: Loc
+
+    def describe(self) -> str:
+        """Name what this value is, for messages."""
+        return "a list"
+
+
+@dataclass(frozen=True)
+class Map:
+    """A YAML mapping; keys are plain strings, each with its own location."""
+
+    items: dict
+    loc: Loc
+    key_locs: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """Name what this value is, for messages."""
+        return "a mapping"
+
+    def get(self, key: str):
+        """Return the value node for `key`, or None."""
+        return self.items.get(key)
+
+
+Node = Scalar | Seq | Map
+
+
+def _clip(text: str, width: int = 40) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _loc(path: Path, mark) -> Loc:
+    return Loc(path, mark.line + 1, mark.column + 1)
+
+
+def read_yaml(path: Path, problems: Problems) -> Node | None:
+    """Read one YAML file; return its tree, or None after recording why not."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.error(Loc(path, 1, 1), "file-too-large",
+                           f"file is {size // 1024} KB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB: split it into several files")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(Loc(path, 1, 1), "unreadable", f"cannot read file: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.error(Loc(path, line, column), "not-utf8",
+                       f"byte 0x{data[exc.start]:02x} is not valid UTF-8: save the file as UTF-8")
+        return None
+    return parse_yaml(text.removeprefix("\ufeff"), path, problems)
+
+
+def parse_yaml(text: str, path: Path, problems: Problems) -> Node | None:
+    """Parse YAML text into a tree; return None after recording any problem."""
+    builder = _TreeBuilder(path, problems)
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            if not builder.feed(event):
+                return None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = _loc(path, mark) if mark else Loc(path, 1, 1)
+        message = exc.problem or str(exc)
+        if "\t" in message or "'\\t'" in message:
+            message = "a tab character cannot indent YAML: use spaces"
+        problems.error(loc, "yaml-syntax", f"YAML syntax error: {message}")
+        return None
+    except yaml.YAMLError as exc:
+        problems.error(Loc(path, 1, 1), "yaml-syntax", f"YAML syntax error: {exc}")
+        return None
+    return builder.result
+
+
+class _TreeBuilder:
+    """Turns a YAML event stream into Scalar/Seq/Map nodes, refusing what we do not allow."""
+
+    def __init__(self, path: Path, problems: Problems) -> None:
+        self.path = path
+        self.problems = problems
+        self.stack: list = []  # open containers: [node, pending key or None]
+        self.result: Node | None = None
+        self.documents = 0
+
+    def fail(self, mark, code: str, message: str) -> bool:
+        self.problems.error(_loc(self.path, mark), code, message)
+        return False
+
+    def feed(self, event) -> bool:
+        """Consume one event; return False to stop after a recorded problem."""
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                return self.fail(event.start_mark, "multiple-documents",
+                                 "a file holds one YAML document: remove the '---' separator or split the file")
+            return True
+        if isinstance(event, yaml.AliasEvent):
+            return self.fail(event.start_mark, "yaml-alias",
+                             f"aliases (*{event.anchor}) are not allowed: write the value out in full")
+        if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if event.tag is not None and event.tag != "!" and not _is_implicit(event):
+                return self.fail(event.start_mark, "yaml-tag",
+                                 f"tags such as '{event.tag}' are not allowed: remove the tag")
+        if isinstance(event, yaml.ScalarEvent):
+            return self.add(self.scalar(event), event.start_mark)
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(self.stack) >= MAX_DEPTH:
+                return self.fail(event.start_mark, "too-deep",
+                                 f"data is nested more than {MAX_DEPTH} levels deep: flatten it")
+            loc = _loc(self.path, event.start_mark)
+            node = Seq([], loc) if isinstance(event, yaml.SequenceStartEvent) else Map({}, loc)
+            if not self.add(node, event.start_mark):
+                return False
+            self.stack.append([node, None])
+            return True
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            self.stack.pop()
+        return True
+
+    def scalar(self, event) -> Scalar:
+        loc = _loc(self.path, event.start_mark)
+        plain = event.style in (None, "")
+        implicit = None
+        if plain:
+            tag = _resolver.resolve(yaml.ScalarNode, event.value, (True, False))
+            if tag != "tag:yaml.org,2002:str":
+                implicit = tag
+        return Scalar(event.value, loc, plain, implicit)
+
+    def add(self, node: Node, mark) -> bool:
+        if not self.stack:
+            self.result = node
+            return True
+        parent = self.stack[-1]
+        container, key = parent
+        if isinstance(container, Seq):
+            container.items.append(node)
+            return True
+        if key is None:
+            if not isinstance(node, Scalar):
+                return self.fail(mark, "bad-key", "a key must be a plain word, not a list or mapping")
+            if node.value in container.items:
+                first = container.key_locs[node.value]
+                return self.fail(mark, "duplicate-key",
+                                 f"duplicate key '{_clip(node.value)}' (first at line {first.line}): "
+                                 "YAML would silently keep only the last; remove one")
+            parent[1] = node
+            return True
+        container.items[key.value] = node
+        container.key_locs[key.value] = key.loc
+        parent[1] = None
+        return True
+
+
+def _is_implicit(event) -> bool:
+    """True when a node's tag came from YAML's own resolution, not from the editor."""
+    implicit = getattr(event, "implicit", None)
+    if isinstance(implicit, tuple):
+        return implicit[0] or implicit[1]
+    return bool(implicit)
