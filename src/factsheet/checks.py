@@ -143,7 +143,7 @@ def unused_records(project: m.Project, problems: Problems) -> None:
     """Warn about sources nobody cites and actors nobody names."""
     cited = {c.source for _, _, citations in cited_records(project) for c in citations}
     for source in project.sources.values():
-        if source.id not in cited:
+        if source.id and source.id not in cited:
             problems.warning(source.loc, "unused-source", f"source '{source.id}' is never cited: cite it or remove it")
     named = set()
     for _, record in attributed_records(project):
@@ -151,7 +151,7 @@ def unused_records(project: m.Project, problems: Problems) -> None:
         if record.attribution.via:
             named.add(record.attribution.via)
     for actor in project.actors.values():
-        if actor.id not in named:
+        if actor.id and actor.id not in named:
             problems.warning(actor.loc, "unused-actor", f"actor '{actor.id}' is never named in an attribution: use it or remove it")
 
 

@@ -113,7 +113,7 @@ def _claim_id(ident: str, loc: Loc, what: str, ids: dict, problems: Problems) ->
     if ident in ids:
         first_what, first = ids[ident]
         problems.error(loc, "duplicate-id",
-                       f"id '{ident}' of this {what} is already used by a {first_what} at "
+                       f"id '{ident}' of this {what} is already used by {_article(first_what)} {first_what} at "
                        f"{first.path.name}:{first.line}: ids must be unique across the project")
         return False
     ids[ident] = (what, loc)
@@ -138,3 +138,7 @@ def inner_records(sheet: m.Sheet):
             yield claim, "claim"
     for event in sheet.timeline:
         yield event, "event"
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"

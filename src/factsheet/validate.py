@@ -29,6 +29,9 @@ DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-
 NUMBER = re.compile(r"^(0|[1-9]\d*(_\d{3})*|[1-9]\d*)(\.\d+)?$")
 
 
+SKIP = "skip"  # FieldError code for a value whose nested parts already reported their problems
+
+
 class FieldError(Exception):
     """A value that cannot be read; `loc` overrides the field's own place."""
 
@@ -83,7 +86,8 @@ class Reader:
             try:
                 values[name] = spec.parse(self, value)
             except FieldError as exc:
-                self.problems.error(exc.loc or value.loc, exc.code, f"{owner}, field '{name}': {exc.message}")
+                if exc.code != SKIP:
+                    self.problems.error(exc.loc or value.loc, exc.code, f"{owner}, field '{name}': {exc.message}")
                 values[name] = None
         return values
 
@@ -227,7 +231,7 @@ def published(r: Reader, node: Node) -> m.When:
     if isinstance(node, Map):
         values = r.record(node, {"not_before": Field(day, required=True)}, "publication date")
         if not values or values["not_before"] is None:
-            raise FieldError("could not read the lower bound", "bad-date", node.loc) if not r.problems.items else _Skip()
+            raise FieldError("", SKIP)
         return m.NotBefore(values["not_before"])
     s = scalar(node, "a date")
     value = s.value.strip()
@@ -243,13 +247,6 @@ def published(r: Reader, node: Node) -> m.When:
         except ValueError:
             raise FieldError(f"'{value}' is not a real date-time", "bad-date") from None
     return partial_date(r, node)
-
-
-class _Skip(FieldError):
-    """The nested record already reported its own problem."""
-
-    def __init__(self) -> None:
-        super().__init__("", "skip")
 
 
 def url(r: Reader, node: Node) -> str | m.Unknown:
@@ -381,7 +378,7 @@ def attribution(r: Reader, node: Node) -> m.Attribution:
     values = r.record(node, {"who": Field(_actor_ids, required=True, hint="the id of the actor who makes the claim"),
                              "via": Field(slug)}, "attribution")
     if not values or values["who"] is None:
-        raise _Skip()
+        raise FieldError("", SKIP)
     return m.Attribution(values["who"], node.loc, values["via"])
 
 

@@ -104,7 +104,8 @@ def read_yaml(path: Path, problems: Problems) -> Node | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
         problems.error(Loc(path, line, column), "not-utf8",
                        f"byte 0x{data[exc.start]:02x} is not valid UTF-8: save the file as UTF-8")
         return None
@@ -122,14 +123,25 @@ def parse_yaml(text: str, path: Path, problems: Problems) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(path, mark) if mark else Loc(path, 1, 1)
         message = exc.problem or str(exc)
-        if "\t" in message or "'\\t'" in message:
+        if mark and _char_at(text, mark.line, mark.column) == "\t":
             message = "a tab character cannot indent YAML: use spaces"
         problems.error(loc, "yaml-syntax", f"YAML syntax error: {message}")
         return None
     except yaml.YAMLError as exc:
         problems.error(Loc(path, 1, 1), "yaml-syntax", f"YAML syntax error: {exc}")
         return None
+    if builder.anchor is not None:
+        builder.fail(builder.anchor.start_mark, "yaml-anchor",
+                     f"anchors (&{builder.anchor.anchor}) are not allowed: write each value out in full")
+        return None
+    if builder.result is None:
+        problems.error(Loc(path, 1, 1), "empty-file", "file holds no data: add records or delete the file")
     return builder.result
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
 
 
 class _TreeBuilder:
@@ -141,6 +153,7 @@ class _TreeBuilder:
         self.stack: list = []  # open containers: [node, pending key or None]
         self.result: Node | None = None
         self.documents = 0
+        self.anchor = None
 
     def fail(self, mark, code: str, message: str) -> bool:
         self.problems.error(_loc(self.path, mark), code, message)
@@ -158,6 +171,8 @@ class _TreeBuilder:
             return self.fail(event.start_mark, "yaml-alias",
                              f"aliases (*{event.anchor}) are not allowed: write the value out in full")
         if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if event.anchor is not None and self.anchor is None:
+                self.anchor = event  # reported at the end unless an alias, the real harm, is found first
             if event.tag is not None and event.tag != "!" and not _is_implicit(event):
                 return self.fail(event.start_mark, "yaml-tag",
                                  f"tags such as '{event.tag}' are not allowed: remove the tag")
