@@ -86,6 +86,7 @@ sheet:
       date: 2025-02
       text: Engineers inspected the bridge.
       citations: [bridge-report]
+  languages: [en]  # translation status is tested on its own
 """
 
 SHEET_PATH = "factsheets/sheets/s.yaml"

@@ -151,7 +151,7 @@ CASES = [
     pytest.param([(ST, "languages: [ko]", "languages: [ua]")], [
         "factsheets/settings.yaml:3:13: error: settings, field 'languages': 'ua' is not a language code; did you mean 'uk'? [bad-language]",
     ], id="language-ua"),
-    pytest.param([(S, "  as_of: 2025-03-05\n", "  as_of: 2025-03-05\n  languages: [en, ru]\n")], [
+    pytest.param([(S, "  languages: [en]  #", "  languages: [en, ru]  #")], [
         "factsheets/sheets/s.yaml:2:3: error: sheet 'bridge' lists language 'ru', which the project does not publish: add it to "
         "'languages' in settings.yaml or remove it from the sheet (project languages: en, ko) [unknown-language]",
     ], id="sheet-language-not-in-project"),
@@ -201,7 +201,9 @@ CASES = [
 @pytest.mark.parametrize("edits, expected", CASES)
 def test_rule(project, edits, expected):
     edit(project, edits)
-    assert project.lines(("error", "warning")) == expected
+    # Translation status has its own tests; here it would only repeat itself.
+    lines = [line for line in project.lines(("error", "warning")) if not line.endswith("[missing-translation]")]
+    assert lines == expected
 
 
 def test_duplicate_id_across_sheet_files(project):
@@ -211,6 +213,7 @@ sheet:
   title: Another sheet
   summary: Another sheet.
   as_of: 2025-03-05
+  languages: [en]
   sections:
     - id: other-section
       title: Other
@@ -222,7 +225,7 @@ sheet:
           citations: [bridge-report]
 """)
     assert project.lines() == [
-        "factsheets/sheets/t.yaml:10:11: error: id 'bridge-closed' of this fact is already used by a fact at s.yaml:10: "
+        "factsheets/sheets/t.yaml:11:11: error: id 'bridge-closed' of this fact is already used by a fact at s.yaml:10: "
         "ids must be unique across the project [duplicate-id]",
     ]
 

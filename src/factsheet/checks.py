@@ -232,3 +232,40 @@ def _suggest(name: str, known: dict) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
+
+
+@rule
+def translations_current(project: m.Project, problems: Problems) -> None:
+    """Warn about texts that lack a translation, or whose translation no longer matches the source."""
+    if project.settings is None:
+        return
+    from .translations import MISSING, STALE, UNVERSIONED, sheet_texts, state
+
+    wanted: dict = {}  # id(text) -> (name, text, languages it must be translated into)
+    for sheet in project.sheets.values():
+        targets = [lang for lang in sheet.languages if lang != project.settings.source_language]
+        for name, text in sheet_texts(project, sheet):
+            if text is not None:
+                entry = wanted.setdefault(id(text), (name, text, {}))
+                entry[2].update(dict.fromkeys(targets))
+    for name, text, languages in wanted.values():
+        missing = [lang for lang in languages if state(text, lang) == MISSING]
+        if missing:
+            problems.warning(text.loc, "missing-translation",
+                             f"{name} has no translation into {', '.join(missing)}: add "
+                             f"{{text: ..., translates: {m.text_hash(text.source)}}} under each language")
+        for lang in languages:
+            current = state(text, lang)
+            if current == STALE:
+                problems.warning(text.translations[lang].loc, "stale-translation",
+                                 f"the '{lang}' translation of {name} was made from an earlier source text: update it, "
+                                 f"then set translates: {m.text_hash(text.source)}")
+            elif current == UNVERSIONED:
+                problems.warning(text.translations[lang].loc, "unversioned-translation",
+                                 f"the '{lang}' translation of {name} does not say which source text it translates: "
+                                 f"check it, then write it as {{text: ..., translates: {m.text_hash(text.source)}}}")
+        extra = [lang for lang in text.translations if lang not in project.settings.all_languages]
+        for lang in extra:
+            problems.warning(text.translations[lang].loc, "unknown-language",
+                             f"{name} has a '{lang}' translation, but the project does not publish '{lang}': "
+                             "add it to 'languages' in settings.yaml or remove the translation")

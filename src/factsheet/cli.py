@@ -26,6 +26,7 @@ def cli() -> None:
     Start here:
       factsheet init my-desk      create a project with an example sheet
       factsheet check             report every problem in factsheets/
+      factsheet build             write the PDFs into out/
     """
 
 
@@ -76,6 +77,72 @@ def init(directory: Path) -> None:
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"Created {len(written)} files in {directory}. Next: factsheet check -C {directory}")
+
+
+def _split(values: tuple) -> list[str] | None:
+    """Accept both `--lang ko,ru` and `--lang ko --lang ru`."""
+    items = [item.strip() for value in values for item in value.split(",") if item.strip()]
+    return items or None
+
+
+@cli.command()
+@project_option
+@click.argument("sheets", nargs=-1)
+@click.option("--lang", "languages", multiple=True, metavar="LANG[,LANG...]", help="Only these languages.")
+@click.option("--template", "templates", multiple=True, metavar="NAME[,NAME...]",
+              help="Templates to build (default: the settings' template and extra_templates).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: out/ in the project).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary line.")
+def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, out_dir: Path | None, quiet: bool) -> None:
+    """Validate, then write one PDF per sheet, language and template, and out/manifest.json.
+
+    Nothing is written if any record has an error; a failed or interrupted
+    build leaves earlier PDFs untouched. SOURCE_DATE_EPOCH, when set, is the
+    date written into the PDFs; otherwise each sheet's as-of date is.
+
+    \b
+    Examples:
+      factsheet build
+      factsheet build kursk-casualties --lang ko,ru --template card
+    """
+    from .build import BuildFailed, BuildRequestError, build as run_build
+
+    project = _load(project_dir)
+    cwd = Path.cwd()
+
+    def progress(done: int, total: int, name: str) -> None:
+        if not quiet:
+            click.echo(f"[{done}/{total}] {name}", err=True)
+
+    try:
+        result = run_build(project, list(sheets) or None, _split(languages), _split(templates), out_dir,
+                           source_date_epoch=_source_date_epoch(), progress=progress)
+    except BuildRequestError as exc:
+        raise click.UsageError(str(exc)) from None
+    except BuildFailed as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(cwd))
+        click.echo(f"Build stopped: {sum(p.is_error for p in exc.problems)} error(s); nothing was written.", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    for problem in result.warnings:
+        click.echo(problem.format(cwd), err=True)
+    from .problems import display_path
+
+    count = len(result.outputs)
+    click.echo(f"Built {count} PDF{'' if count == 1 else 's'} in {result.seconds:.2f} s into {display_path(result.out_dir, cwd)}/")
+
+
+def _source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH from the environment, refusing a value that is not a whole number."""
+    import os
+
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise click.UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}")
+    return int(value)
 
 
 def _load(project_dir: Path):

@@ -63,3 +63,15 @@ def _nearest(code: str) -> str:
 def locale_id(code: str) -> str:
     """The Babel identifier for a language code ('pt-BR' becomes 'pt_BR')."""
     return code.replace("-", "_")
+
+
+def script_of(code: str) -> str:
+    """The ISO 15924 script a language is usually written in, from CLDR ('ko' gives 'Kore')."""
+    from babel.core import get_global
+
+    parts = code.split("-")
+    if len(parts) > 1 and len(parts[1]) == 4:
+        return parts[1]
+    likely = get_global("likely_subtags").get(parts[0], "")
+    pieces = likely.split("_")
+    return pieces[1] if len(pieces) > 1 and len(pieces[1]) == 4 else "Latn"

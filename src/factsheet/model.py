@@ -277,6 +277,7 @@ class Settings:
     loc: Loc
     template: str = "briefing"
     archive: str | None = None
+    extra_templates: tuple = ()
 
     @property
     def all_languages(self) -> tuple:

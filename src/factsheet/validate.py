@@ -582,8 +582,15 @@ SETTINGS_FIELDS = {
     "source_language": Field(language, required=True, hint="the language editors write in, like en"),
     "languages": Field(languages, required=True, hint="target languages, like [ko, ru, uk], or []"),
     "template": Field(slug, default="briefing"),
+    "extra_templates": Field(lambda r, n: _slugs(r, n), default=()),
     "archive": Field(string),
 }
+
+
+def _slugs(r: Reader, node: Node) -> tuple:
+    if not isinstance(node, Seq):
+        raise FieldError(f"expected a list of template names like [card], got {node.describe()}", "wrong-type")
+    return tuple(slug(r, item) for item in node.items)
 
 
 def read_settings(r: Reader, node: Node, path: Path) -> m.Settings | None:
@@ -592,7 +599,7 @@ def read_settings(r: Reader, node: Node, path: Path) -> m.Settings | None:
     if not v:
         return None
     return m.Settings(v["organisation"] or "", v["source_language"] or "en", v["languages"] or (), v["_loc"],
-                      v["template"] or "briefing", v["archive"])
+                      v["template"] or "briefing", v["archive"], v["extra_templates"] or ())
 
 
 def _month_name(month: int) -> str:

@@ -1,0 +1,311 @@
+"""`build`: validate, plan, render every requested PDF, then write them all atomically.
+
+Nothing is written until every PDF has rendered: PDFs go to a staging folder
+inside the output folder first and are renamed into place only when the whole
+run has succeeded, so a failed or interrupted build leaves earlier PDFs as
+they were. The manifest records what each PDF was made from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from . import model as m
+from .checks import check
+from .i18n import catalog_path
+from .problems import Problem, Severity
+from .templates import FONTS_FILE, TemplateError, load_template
+
+MANIFEST = "manifest.json"
+
+
+class BuildFailed(Exception):
+    """The build stopped before writing anything; `problems` says why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{sum(p.is_error for p in problems)} error(s)")
+        self.problems = problems
+
+
+class BuildRequestError(ValueError):
+    """A request that names sheets, languages or templates the project does not have."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One PDF to make: a sheet in a language with a template."""
+
+    sheet: m.Sheet
+    language: str
+    template: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class Output:
+    """One PDF written, as recorded in the manifest."""
+
+    file: str
+    sheet: str
+    language: str
+    template: str
+    pages: int
+    bytes: int
+    sha256: str
+    input_hash: str
+    inputs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, and how long it took."""
+
+    outputs: list
+    out_dir: Path
+    seconds: float
+    warnings: list
+
+
+def output_name(sheet_id: str, language: str, template: str, default_template: str) -> str:
+    """The PDF's file name: the default template's PDFs are `<sheet>.<lang>.pdf`, others add the template."""
+    suffix = "" if template == default_template else f".{template}"
+    return f"{sheet_id}.{language}{suffix}.pdf"
+
+
+def plan(project: m.Project, sheets: list[str] | None, languages: list[str] | None, templates: list[str] | None) -> list[Job]:
+    """The PDFs a request asks for; raises BuildRequestError naming anything unknown."""
+    settings = project.settings
+    chosen = list(project.sheets) if not sheets else sheets
+    unknown = [s for s in chosen if s not in project.sheets]
+    if unknown:
+        raise BuildRequestError(f"no sheet named {', '.join(unknown)} (sheets: {', '.join(project.sheets)})")
+    if languages:
+        bad = [lang for lang in languages if lang not in settings.all_languages]
+        if bad:
+            raise BuildRequestError(f"the project does not publish {', '.join(bad)} (languages: {', '.join(settings.all_languages)})")
+    names = templates or [settings.template, *settings.extra_templates]
+    jobs = []
+    for name in dict.fromkeys(names):
+        for sheet_id in chosen:
+            sheet = project.sheets[sheet_id]
+            for language in sheet.languages:
+                if languages and language not in languages:
+                    continue
+                jobs.append(Job(sheet, language, name, output_name(sheet.id, language, name, settings.template)))
+    return jobs
+
+
+class InputHasher:
+    """Hashes of the files a PDF is made from, each file read once per build."""
+
+    def __init__(self, project: m.Project) -> None:
+        self.project = project
+        self.cache: dict[Path, str] = {}
+
+    def file(self, path: Path) -> str:
+        """SHA-256 of one file's bytes."""
+        if path not in self.cache:
+            self.cache[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return self.cache[path]
+
+    def code(self) -> str:
+        """One hash over factsheet's own code and catalogs, so a new version rebuilds everything."""
+        if "code" not in self.cache:
+            digest = hashlib.sha256(__version__.encode())
+            root = resources.files("factsheet")
+            for path in sorted(Path(str(root)).rglob("*")):
+                if path.suffix in (".py", ".po") and "__pycache__" not in path.parts:
+                    digest.update(path.relative_to(Path(str(root))).as_posix().encode())
+                    digest.update(path.read_bytes())
+            self.cache["code"] = digest.hexdigest()
+        return self.cache["code"]
+
+    def inputs(self, job: Job, template) -> dict:
+        """Every input of one PDF, by name, with its hash."""
+        root = self.project.root
+        sheet_file = job.sheet.loc.path
+        record_files = [p for p in self.project.files if p == sheet_file or not _holds_sheet(self.project, p)]
+        files = record_files + [template.path, template.path.parent / FONTS_FILE]
+        found = {_label(path, root): self.file(path) for path in sorted(set(files))}
+        for name in sorted({name for _, scripts in template.roles.values() for chain in scripts.values() for name in chain}):
+            family = template.families[name]
+            found[f"font:{name}:regular"] = self.file(family.regular)
+            found[f"font:{name}:bold"] = self.file(family.bold)
+        catalog = Path(str(catalog_path(job.language)))
+        if catalog.is_file():
+            found[f"catalog:{job.language}"] = self.file(catalog)
+        found["factsheet"] = self.code()
+        return found
+
+
+def _holds_sheet(project: m.Project, path: Path) -> bool:
+    return any(sheet.loc.path == path for sheet in project.sheets.values())
+
+
+def _label(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def combined_hash(inputs: dict, job: Job) -> str:
+    """One hash over a PDF's inputs and the request that made it."""
+    digest = hashlib.sha256(f"{job.sheet.id}\0{job.language}\0{job.template}".encode())
+    for name in sorted(inputs):
+        digest.update(f"{name}\0{inputs[name]}\0".encode())
+    return digest.hexdigest()
+
+
+def safe_output_path(out_dir: Path, filename: str) -> Path:
+    """The path for an output file, refusing any name that would leave the output folder."""
+    path = (out_dir / filename).resolve()
+    if path.parent != out_dir.resolve() or not filename.endswith(".pdf"):
+        raise BuildRequestError(f"refusing to write {filename!r} outside {out_dir}")
+    return path
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file by writing a temporary file beside it and renaming it into place."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_staging(out_dir: Path) -> None:
+    """Remove staging folders left by builds that were killed (their process is gone)."""
+    for folder in out_dir.glob(".staging-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_manifest(out_dir: Path) -> dict:
+    """The previous build's manifest entries by file name, or {} if there is none or it is unreadable."""
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return {name: entry for name, entry in data["outputs"].items() if isinstance(entry, dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def timestamp_for(sheet: m.Sheet, source_date_epoch: int | None) -> dt.datetime:
+    """The date written into a PDF: SOURCE_DATE_EPOCH when given, else the sheet's as-of day; never the clock."""
+    if source_date_epoch is not None:
+        return dt.datetime.fromtimestamp(source_date_epoch, dt.timezone.utc)
+    return dt.datetime.combine(sheet.as_of.earliest(), dt.time())
+
+
+def build(project: m.Project, sheets: list[str] | None = None, languages: list[str] | None = None,
+          templates: list[str] | None = None, out_dir: Path | None = None, *, source_date_epoch: int | None = None,
+          progress: Callable[[int, int, str], None] | None = None, clock: Callable[[], float] = time.perf_counter) -> BuildResult:
+    """Build the requested PDFs into `out_dir` (default: the project's out/); return what was written."""
+    started = clock()
+    problems = check(project)
+    if any(p.is_error for p in problems):
+        raise BuildFailed(problems)
+    jobs = plan(project, sheets, languages, templates)
+    out_dir = (out_dir or project.root / "out").resolve()
+    loaded = {}
+    errors: list[Problem] = []
+    for name in {job.template for job in jobs}:
+        try:
+            loaded[name] = load_template(project.root / "templates", name)
+        except TemplateError as exc:
+            errors.extend(exc.problems)
+    if errors:
+        raise BuildFailed(errors)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
+    try:
+        outputs = _render_all(project, jobs, loaded, staging, source_date_epoch, progress)
+        _commit(outputs, staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    return BuildResult(outputs, out_dir, clock() - started, warnings)
+
+
+def _render_all(project, jobs, templates, staging: Path, source_date_epoch, progress) -> list[Output]:
+    from .fonts import MissingGlyph
+    from .render import render_sheet
+    from .resolve import resolve_sheet
+
+    hasher = InputHasher(project)
+    outputs, errors = [], []
+    for index, job in enumerate(jobs, 1):
+        template = templates[job.template]
+        inputs = hasher.inputs(job, template)
+        input_hash = combined_hash(inputs, job)
+        resolved = resolve_sheet(project, job.sheet, job.language)
+        try:
+            rendered = render_sheet(resolved, template, input_hash[:8], timestamp_for(job.sheet, source_date_epoch))
+        except MissingGlyph as exc:
+            errors.append(Problem(job.sheet.loc, Severity.ERROR, "missing-glyph",
+                                  f"sheet '{job.sheet.id}' ({job.language}): no configured font has a glyph for "
+                                  f"{exc.char!r} (U+{ord(exc.char):04X}) in {exc.where}: add a font family that has it "
+                                  f"to templates/{FONTS_FILE}, or change the text"))
+            continue
+        if rendered.pages > template.max_pages:
+            errors.append(Problem(job.sheet.loc, Severity.ERROR, "too-long",
+                                  f"sheet '{job.sheet.id}' ({job.language}) needs {rendered.pages} pages but template "
+                                  f"'{job.template}' allows {template.max_pages}: shorten the sheet, mark fewer facts key, "
+                                  f"or use a longer template"))
+            continue
+        path = safe_output_path(staging, job.filename)
+        path.write_bytes(rendered.data)
+        outputs.append(Output(job.filename, job.sheet.id, job.language, job.template, rendered.pages, len(rendered.data),
+                              hashlib.sha256(rendered.data).hexdigest(), input_hash, inputs))
+        if progress:
+            progress(index, len(jobs), job.filename)
+    if errors:
+        raise BuildFailed(errors)
+    return outputs
+
+
+def _commit(outputs: list[Output], staging: Path, out_dir: Path) -> None:
+    """Move every staged PDF into place, then record them in the manifest."""
+    previous = read_manifest(out_dir)
+    for output in outputs:
+        os.replace(staging / output.file, safe_output_path(out_dir, output.file))
+    entries = {name: entry for name, entry in previous.items() if (out_dir / name).is_file()}
+    entries.update({output.file: asdict(output) for output in outputs})
+    manifest = {"factsheet": __version__, "outputs": dict(sorted(entries.items()))}
+    atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+

@@ -1,0 +1,142 @@
+"""Embedded TrueType fonts: registration, per-script choice and per-character fallback.
+
+ReportLab draws every character in the one font it is told to use and shows a
+box where that font has no glyph. So text is split into runs, each set in the
+first family of the role's chain that has all of the run's characters, and
+text that no family can draw is refused before anything is drawn.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from .templates import FontFamily, Template
+
+# Characters ReportLab treats as breakable spaces although they must not break.
+_NO_BREAK = str.maketrans({"\u202f": "\u00a0"})
+# Characters that need no glyph: white space is drawn as space.
+_INVISIBLE = set(" \t\n\r\u00a0\u200b\u2009\u202f\u00ad")
+
+
+class MissingGlyph(Exception):
+    """A character that no configured font can draw."""
+
+    def __init__(self, char: str, where: str) -> None:
+        super().__init__(f"no configured font has a glyph for {char!r} (U+{ord(char):04X}) in {where}")
+        self.char = char
+        self.where = where
+
+
+@functools.lru_cache(maxsize=None)
+def _load(name: str, path: str) -> TTFont:
+    font = TTFont(name, path)
+    pdfmetrics.registerFont(font)
+    return font
+
+
+def register_family(family: FontFamily) -> None:
+    """Register a family's Regular and Bold faces once, and map <b> to the bold face."""
+    _load(family.name, str(family.regular))
+    _load(f"{family.name}-bold", str(family.bold))
+    addMapping(family.name, 0, 0, family.name)
+    addMapping(family.name, 1, 0, f"{family.name}-bold")
+    addMapping(family.name, 0, 1, family.name)
+    addMapping(family.name, 1, 1, f"{family.name}-bold")
+
+
+@functools.lru_cache(maxsize=None)
+def _coverage(name: str, path: str) -> frozenset:
+    return frozenset(_load(name, path).face.charToGlyph)
+
+
+@dataclass(frozen=True)
+class Role:
+    """One font role (body, heading, figures) resolved for one script."""
+
+    families: tuple  # FontFamily, in order of preference
+    bold: bool
+
+    @property
+    def font_name(self) -> str:
+        """ReportLab name of the role's primary face."""
+        primary = self.families[0].name
+        return f"{primary}-bold" if self.bold else primary
+
+    def face(self, family: FontFamily) -> str:
+        """ReportLab name of `family` in this role's weight."""
+        return f"{family.name}-bold" if self.bold else family.name
+
+    def family_for(self, char: str) -> FontFamily | None:
+        """The first family that can draw `char`."""
+        for family in self.families:
+            if ord(char) in _coverage(family.name, str(family.regular)):
+                return family
+        return None
+
+    def runs(self, text: str) -> list[tuple[FontFamily, str]]:
+        """Split text into runs that one family can draw; invisible characters join the current run."""
+        text = text.translate(_NO_BREAK)
+        runs: list[tuple[FontFamily, str]] = []
+        for char in text:
+            family = runs[-1][0] if runs and char in _INVISIBLE else self.family_for(char)
+            if family is None:
+                family = self.families[0] if char in _INVISIBLE else None
+            if family is None:
+                raise MissingGlyph(char, "text")
+            if runs and runs[-1][0] is family:
+                runs[-1] = (family, runs[-1][1] + char)
+            else:
+                runs.append((family, char))
+        return runs
+
+    def markup(self, text: str) -> str:
+        """Escape text for Paragraph markup, wrapping runs in other families in <font> tags."""
+        parts = []
+        for family, run in self.runs(text):
+            escaped = escape(run)
+            parts.append(escaped if family is self.families[0] else f'<font name="{self.face(family)}">{escaped}</font>')
+        return "".join(parts)
+
+    def missing(self, text: str) -> str | None:
+        """The first character no family of this role can draw, or None."""
+        for char in text.translate(_NO_BREAK):
+            if char not in _INVISIBLE and self.family_for(char) is None:
+                return char
+        return None
+
+
+class Fonts:
+    """The font roles of one template for one script, registered with ReportLab."""
+
+    def __init__(self, template: Template, script: str) -> None:
+        self.roles: dict[str, Role] = {}
+        for role, (weight, _) in template.roles.items():
+            families = tuple(template.families[name] for name in template.families_for(role, script))
+            for family in families:
+                register_family(family)
+            self.roles[role] = Role(families, weight == "bold")
+        self.bold_body = Role(self.roles["body"].families, True)
+
+    def role(self, name: str, bold: bool | None = None) -> Role:
+        """A role, optionally forced to regular or bold."""
+        role = self.roles[name]
+        return role if bold is None or bold == role.bold else Role(role.families, bold)
+
+    def check_glyphs(self, texts) -> None:
+        """Raise MissingGlyph for the first character in (text, where) pairs no body font can draw."""
+        body = self.roles["body"]
+        for text, where in texts:
+            char = body.missing(text)
+            if char is not None:
+                raise MissingGlyph(char, where)
+
+
+def string_width(role: Role, text: str, size: float) -> float:
+    """Width in points of text drawn with run fallback."""
+    return sum(pdfmetrics.stringWidth(run, role.face(family), size) for family, run in role.runs(text))

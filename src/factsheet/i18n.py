@@ -1,0 +1,156 @@
+"""Interface text from gettext catalogs, and locale formatting with Babel's CLDR data.
+
+Catalogs are the `.po` files under `factsheet/locale/`; they are read
+directly, so users never run a compile step. The locale is always an
+argument: nothing here looks at the machine's locale settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gettext
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import Callable
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
+from . import model as m
+from .languages import locale_id
+
+DOMAIN = "factsheet"
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it here."""
+    return message
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Interface messages for one language, with that language's plural rules."""
+
+    language: str
+    messages: dict  # msgid -> str, or (msgid, plural) -> tuple of forms
+    locale: Locale
+    plural: Callable[[int], int] = staticmethod(lambda n: int(n != 1))  # the catalog's Plural-Forms rule
+
+    def gettext(self, message: str, **values) -> str:
+        """Translate a message and fill in its {placeholders}."""
+        text = self.messages.get(message) or message
+        return text.format(**values) if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values) -> str:
+        """Translate a message whose form depends on the count `n`."""
+        forms = self.messages.get((singular, plural))
+        if forms and all(forms):
+            text = forms[min(self.plural(n), len(forms) - 1)]
+        else:
+            text = singular if n == 1 else plural
+        return text.format(n=n, **values)
+
+    def has(self, message: str) -> bool:
+        """True when the catalog translates `message` (or the language is the catalog's source)."""
+        return self.language == "en" or bool(self.messages.get(message))
+
+
+def catalog_path(language: str):
+    """Where the .po catalog for `language` lives inside the package."""
+    return resources.files("factsheet") / "locale" / locale_id(language) / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def available_languages() -> list[str]:
+    """Languages that have an interface catalog, plus English, the catalogs' source."""
+    root = resources.files("factsheet") / "locale"
+    found = {"en"}
+    if root.is_dir():
+        for child in root.iterdir():
+            if (child / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+                found.add(child.name.replace("_", "-"))
+    return sorted(found)
+
+
+@functools.lru_cache(maxsize=None)
+def translator(language: str) -> Translator:
+    """The interface translator for a language (English when no catalog exists)."""
+    locale = Locale.parse(locale_id(language))
+    path = catalog_path(language)
+    messages: dict = {}
+    plural = Translator.plural
+    if path.is_file():
+        from babel.messages.pofile import read_po
+
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale_id(language))
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            if isinstance(message.id, tuple):
+                messages[tuple(message.id)] = tuple(message.string)
+            elif message.string:
+                messages[message.id] = message.string
+        plural = gettext.c2py(catalog.plural_expr)
+    return Translator(language, messages, locale, plural)
+
+
+# --- formatting ---------------------------------------------------------------
+
+
+def format_partial_date(value: m.PartialDate, locale: Locale) -> str:
+    """A day, month or year in the locale's long form ("June 30, 2025", "октябрь 2024 г.")."""
+    if value.precision == "day":
+        return format_date(value.earliest(), "long", locale=locale)
+    if value.precision == "month":
+        return format_skeleton("yMMMM", value.earliest(), locale=locale)
+    return format_skeleton("y", value.earliest(), locale=locale)
+
+
+def format_when(value: m.When, t: Translator) -> str:
+    """Any date the records allow, including stated unknowns and lower bounds."""
+    if isinstance(value, m.PartialDate):
+        return format_partial_date(value, t.locale)
+    if isinstance(value, dt.datetime):
+        return format_date(value.date(), "long", locale=t.locale)
+    if isinstance(value, m.NotBefore):
+        return t.gettext("on or after {date}", date=format_partial_date(value.date, t.locale))
+    return t.gettext("unknown")
+
+
+def format_number(value: Decimal, locale: Locale) -> str:
+    """A number with the locale's grouping and decimal signs."""
+    return format_decimal(value, locale=locale).replace("\u202f", "\u00a0")
+
+
+def format_value(value: m.Value, t: Translator) -> str:
+    """A claimed quantity in words the reader's language uses: "more than 6,000", "4–5"."""
+    low = format_number(value.low, t.locale) if value.low is not None else ""
+    high = format_number(value.high, t.locale) if value.high is not None else ""
+    patterns = {
+        "exact": lambda: low,
+        "range": lambda: t.gettext("{low}–{high}", low=low, high=high),
+        "more_than": lambda: t.gettext("more than {value}", value=low),
+        "at_least": lambda: t.gettext("at least {value}", value=low),
+        "fewer_than": lambda: t.gettext("fewer than {value}", value=high),
+        "at_most": lambda: t.gettext("at most {value}", value=high),
+        "about": lambda: t.gettext("about {value}", value=low),
+    }
+    return patterns[value.kind]()
+
+
+def format_names(names: list[str], locale: Locale) -> str:
+    """Join names as the locale does ("A, B and C")."""
+    return format_list(names, locale=locale)
+
+
+# Messages used by the layout that no code path passes to gettext literally.
+STATUS_LABELS = {
+    "confirmed": N_("confirmed"),
+    "reported": N_("reported"),
+    "claimed": N_("claimed"),
+    "disputed": N_("disputed"),
+}

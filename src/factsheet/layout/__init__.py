@@ -1,0 +1,1 @@
+"""Layout: turning a resolved sheet into ReportLab flowables through a template."""

@@ -1,0 +1,303 @@
+"""Block builders: one function per template block type, each returning flowables.
+
+A template lists blocks by type; BUILDERS maps each type to the function
+that lays it out. Every string reaches Paragraph markup through Context.m,
+which escapes it, so record text can never become markup.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+from xml.sax.saxutils import quoteattr
+
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from ..i18n import format_number
+from ..resolve import RFact, RFigure
+from . import chart
+from .context import Context, safe_link
+
+Builder = Callable[[Context, dict], list]
+BUILDERS: dict[str, Builder] = {}
+
+
+def builder(name: str) -> Callable[[Builder], Builder]:
+    """Register the builder for a block type."""
+
+    def register(func: Builder) -> Builder:
+        BUILDERS[name] = func
+        return func
+
+    return register
+
+
+class Heading(Paragraph):
+    """A heading that also becomes an entry in the PDF outline."""
+
+    def __init__(self, markup: str, style, outline: str, key: str, level: int = 0) -> None:
+        super().__init__(markup, style)
+        self.outline = outline
+        self.key = key
+        self.level = level
+
+
+def heading(ctx: Context, text: str, key: str, level: int = 0) -> Heading:
+    """A section heading with its outline entry."""
+    return Heading(ctx.m(text, "heading"), ctx.styles["heading"], text, key, level)
+
+
+def table(rows: list, widths: list, style: list, ctx: Context) -> Table:
+    """A Table whose own font settings are ours, so ReportLab adds no Helvetica."""
+    base = [("FONTNAME", (0, 0), (-1, -1), ctx.fonts.role("body").font_name),
+            ("FONTSIZE", (0, 0), (-1, -1), ctx.template.sizes["body"]),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]
+    return Table(rows, colWidths=widths, style=TableStyle(base + style), hAlign="LEFT")
+
+
+def badge(ctx: Context, status: str, label: str) -> Table:
+    """A small coloured status badge; the same colour and shape for a status everywhere."""
+    cell = ctx.para(ctx.m(label.upper(), "body", bold=True), "badge")
+    return table([[cell]], [BADGE_WIDTH], [("BACKGROUND", (0, 0), (-1, -1), ctx.colour(status)),
+                                           ("ROUNDEDCORNERS", [2, 2, 2, 2]),
+                                           ("TOPPADDING", (0, 0), (-1, -1), 1.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.6)], ctx)
+
+
+BADGE_WIDTH = 56
+
+
+@builder("title-band")
+def title_band(ctx: Context, options: dict) -> list:
+    """The sheet title with the as-of date and the desk's name."""
+    sheet = ctx.sheet
+    subtitle = f"{ctx.m(ctx.label('as_of', date=sheet.as_of))} · {ctx.m(sheet.organisation)}"
+    if options["style"] == "plain":
+        title = ctx.para(ctx.rtext(sheet.title, "heading"), "title", textColor=ctx.colour("accent"))
+        sub = ctx.para(subtitle, "small")
+        return [title, Spacer(1, 2), sub, Spacer(1, 3),
+                table([[""]], [ctx.width], [("LINEABOVE", (0, 0), (-1, -1), 1.2, ctx.colour("accent"))], ctx),
+                Spacer(1, 6)]
+    title = ctx.para(ctx.rtext(sheet.title, "heading"), "title")
+    sub = ctx.para(subtitle, "small", textColor=ctx.colour("band-text"))
+    band = table([[title], [sub]], [ctx.width],
+                 [("BACKGROUND", (0, 0), (-1, -1), ctx.colour("band")),
+                  ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+                  ("TOPPADDING", (0, 0), (0, 0), 9), ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+                  ("TOPPADDING", (0, 1), (-1, 1), 3)], ctx)
+    return [band, Spacer(1, 7)]
+
+
+@builder("notices")
+def notices(ctx: Context, options: dict) -> list:
+    """Translated notices a reader must see: unreviewed or missing translation."""
+    if not ctx.sheet.notices:
+        return []
+    text = " ".join(ctx.m(n) for n in ctx.sheet.notices)
+    box = table([[ctx.para(text, "small", textColor=ctx.colour("claimed"))]], [ctx.width],
+                [("BOX", (0, 0), (-1, -1), 0.6, ctx.colour("claimed")),
+                 ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                 ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)], ctx)
+    return [box, Spacer(1, 6)]
+
+
+@builder("summary")
+def summary(ctx: Context, options: dict) -> list:
+    """The summary in a tinted box."""
+    label = Heading(ctx.m(ctx.label("summary").upper(), "heading"), ctx.styles["label"], ctx.label("summary"), "summary")
+    body = ctx.para(ctx.rtext(ctx.sheet.summary))
+    box = table([[label], [body]], [ctx.width],
+                [("BACKGROUND", (0, 0), (-1, -1), ctx.colour("box")),
+                 ("LINEBEFORE", (0, 0), (0, -1), 2.5, ctx.colour("accent")),
+                 ("LEFTPADDING", (0, 0), (-1, -1), 9), ("RIGHTPADDING", (0, 0), (-1, -1), 9),
+                 ("TOPPADDING", (0, 0), (0, 0), 5), ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
+                 ("TOPPADDING", (0, 1), (-1, 1), 2)], ctx)
+    return [box, Spacer(1, 6)]
+
+
+def _claim_cell(ctx: Context, figure: RFigure, claim) -> list:
+    value = ctx.para(f"{ctx.m(claim.value_text, 'figures')} "
+                     f"<font size=\"{ctx.template.sizes['body']}\">{ctx.rtext(figure.unit, 'body')}</font>", "figure")
+    who = ctx.para(ctx.m(ctx.label("according_to", who=claim.attribution)) + ctx.cites(claim.citations), "small")
+    cell = [value, who]
+    if claim.note:
+        cell.append(ctx.para(ctx.rtext(claim.note), "small", textColor=ctx.colour("ink")))
+    return cell
+
+
+@builder("key-figures")
+def key_figures(ctx: Context, options: dict) -> list:
+    """The figures marked key, every claim shown with who makes it; disputed ones flagged."""
+    figures = [f for f in ctx.sheet.figures if f.key]
+    if not figures:
+        return []
+    cards = []
+    for figure in figures:
+        label = ctx.rtext(figure.label, "heading")
+        top = ctx.para(label, "label")
+        head = [top]
+        if figure.disputed:
+            head = [table([[top, badge(ctx, "disputed", ctx.label("status_disputed"))]],
+                          [None, BADGE_WIDTH], [], ctx)]
+        claims = [_claim_cell(ctx, figure, claim) for claim in figure.claims]
+        cards.append((head, claims))
+    rows = []
+    gap = 8
+    for head, claims in cards:
+        columns = len(claims)
+        inner_width = (ctx.width - 16 - gap * (columns - 1)) / columns
+        cells, widths = [], []
+        for index, cell in enumerate(claims):
+            if index:
+                cells.append("")
+                widths.append(gap)
+            cells.append(cell)
+            widths.append(inner_width)
+        inner = table([cells], widths, [("LINEBEFORE", (2, 0), (2, 0), 0.5, ctx.colour("rule"))] if columns > 1 else [], ctx)
+        rows.append([head + [Spacer(1, 2), inner]])
+    block = table(rows, [ctx.width],
+                  [("BOX", (0, 0), (-1, -1), 0.6, ctx.colour("rule")),
+                   ("LINEBELOW", (0, 0), (-1, -2), 0.4, ctx.colour("rule")),
+                   ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                   ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)], ctx)
+    title = heading(ctx, ctx.label("key_figures"), "key-figures")
+    return [KeepTogether([title, block]), Spacer(1, 4)]
+
+
+def fact_row(ctx: Context, fact: RFact) -> list:
+    """A fact as [badge, text with attribution and citation links]."""
+    text = (f"{ctx.rtext(fact.text)} "
+            f"<font color=\"{ctx.hex('muted')}\">{ctx.m(ctx.label('according_to', who=fact.attribution))}</font>"
+            f"{ctx.cites(fact.citations)}")
+    return [badge(ctx, fact.status, fact.status_label), ctx.para(text)]
+
+
+def facts_table(ctx: Context, facts: list) -> Table:
+    """Facts one per row, badge on the left."""
+    rows = [fact_row(ctx, fact) for fact in facts]
+    return table(rows, [BADGE_WIDTH + 7, ctx.width - BADGE_WIDTH - 7],
+                 [("BOTTOMPADDING", (0, 0), (-1, -1), 4.5), ("TOPPADDING", (0, 0), (0, -1), 1)], ctx)
+
+
+@builder("sections")
+def sections(ctx: Context, options: dict) -> list:
+    """Every section with its facts, in the editors' order."""
+    story: list = []
+    for section in ctx.sheet.sections:
+        story.append(CondPageBreak(60))
+        story.append(heading(ctx, section.title.text + (" †" if section.title.fallback else ""), f"section-{section.id}"))
+        story.append(facts_table(ctx, list(section.facts)))
+    return story
+
+
+@builder("key-facts")
+def key_facts(ctx: Context, options: dict) -> list:
+    """Only the facts marked key, up to an optional limit, saying that more exist."""
+    every = [fact for section in ctx.sheet.sections for fact in section.facts]
+    chosen = [fact for fact in every if fact.key][: options["limit"] or None]
+    story: list = [heading(ctx, ctx.label("key_facts"), "key-facts"), facts_table(ctx, chosen)]
+    if len(chosen) < len(every):
+        story.append(ctx.para(ctx.m(ctx.label("more_facts")), "small"))
+    return story
+
+
+@builder("disputed-figures")
+def disputed_figures(ctx: Context, options: dict) -> list:
+    """Each disputed figure's claims side by side: a table, and bars on one shared scale."""
+    figures = [f for f in ctx.sheet.figures if f.disputed]
+    if not figures:
+        return []
+    story: list = [CondPageBreak(120), heading(ctx, ctx.label("disputed_figures"), "disputed-figures")]
+    colours_cycle = [ctx.colour("accent"), ctx.colour("disputed"), ctx.colour("claimed"), ctx.colour("reported")]
+    for figure in figures:
+        chart_width = 150 if options["chart"] else 0
+        scale = chart.scale_for([c.value for c in figure.claims], chart_width or 1)
+        widths = [ctx.width * 0.30, ctx.width * 0.28, ctx.width * 0.13]
+        if chart_width:
+            widths[0] = ctx.width - widths[1] - widths[2] - chart_width - 8
+            widths += [8, chart_width]
+        head = [ctx.para(ctx.m(ctx.label(key)), "label") for key in ("claim", "according_to_column", "date")]
+        if chart_width:
+            head += ["", ""]
+        rows = [head]
+        for index, claim in enumerate(figure.claims):
+            value = [ctx.para(f"<b>{ctx.m(claim.value_text)}</b> {ctx.rtext(figure.unit)}")]
+            if claim.note:
+                value.append(ctx.para(ctx.rtext(claim.note), "small"))
+            row = [value, ctx.para(ctx.m(claim.attribution) + ctx.cites(claim.citations)), ctx.para(ctx.m(claim.as_of), "small")]
+            if chart_width:
+                row += ["", chart.claim_bar(claim.value, scale, colours_cycle[index % 4], ctx.colour("muted"),
+                                      ctx.fonts.role("body").font_name)]
+            rows.append(row)
+        style = [("LINEBELOW", (0, 0), (-1, 0), 0.6, ctx.colour("rule")), ("LINEBELOW", (0, 1), (-1, -1), 0.3, ctx.colour("rule")),
+                 ("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                 ("RIGHTPADDING", (0, 0), (2, -1), 5)]
+        if chart_width:
+            axis = chart.axis(scale, ctx.fonts.role("body").font_name, ctx.template.sizes["small"] * 0.9, ctx.colour("muted"),
+                              lambda n: format_number(n, _locale(ctx)))
+            caption = ctx.label("scale_log" if scale.log else "scale_linear")
+            if any(c.value.kind in ("more_than", "at_least") for c in figure.claims):
+                caption += ". " + ctx.label("open_ended")
+            rows.append(["", "", "", "", axis])
+            rows.append([ctx.para(ctx.m(caption), "small"), "", "", "", ""])
+            style += [("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)), ("VALIGN", (4, 1), (4, -1), "MIDDLE")]
+        title = ctx.para(f"{ctx.rtext(figure.label, 'heading')}", "body", fontName=ctx.fonts.role("heading").font_name)
+        story.append(KeepTogether([title, Spacer(1, 3), table(rows, widths, style, ctx)]))
+        story.append(Spacer(1, 6))
+    return story
+
+
+def _locale(ctx: Context):
+    from ..i18n import translator
+
+    return translator(ctx.sheet.language).locale
+
+
+@builder("timeline")
+def timeline(ctx: Context, options: dict) -> list:
+    """Dated events and facts in date order; partial dates shown as given."""
+    if not ctx.sheet.timeline:
+        return []
+    rows = [[ctx.para(ctx.m(entry.date, "heading"), "label", textColor=ctx.colour("accent")),
+             ctx.para(ctx.rtext(entry.text) + ctx.cites(entry.citations))]
+            for entry in ctx.sheet.timeline]
+    date_width = 92
+    body = table(rows, [date_width, ctx.width - date_width],
+                 [("LINEBEFORE", (1, 0), (1, -1), 1.2, ctx.colour("rule")), ("LEFTPADDING", (1, 0), (1, -1), 7),
+                  ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5), ("TOPPADDING", (0, 0), (0, -1), 0.8)], ctx)
+    return [CondPageBreak(80), heading(ctx, ctx.label("timeline"), "timeline"), body]
+
+
+@builder("sources")
+def sources(ctx: Context, options: dict) -> list:
+    """The numbered source list that citation numbers link to; unknowns are said, not left blank."""
+    short = options["style"] == "short"
+    rows = []
+    for source in ctx.sheet.sources:
+        anchor = f'<a name="src-{source.number}"/>'
+        title = ctx.m(f"“{source.title}”")
+        if source.translated_title:
+            title += f" ({ctx.m(source.translated_title)})"
+        parts = [f"<b>{ctx.m(source.publisher)}</b>", title, ctx.m(source.published)]
+        link = safe_link(source.url)
+        if not short:
+            if link:
+                parts.append(f'<a href={quoteattr(link)} color="{ctx.hex("accent")}">{ctx.m(link)}</a>')
+            else:
+                parts.append(f'<font color="{ctx.hex("muted")}">{ctx.m(ctx.label("no_url"))}</font>')
+        text = ". ".join(parts) + "."
+        if source.note and not short:
+            text += f' <font color="{ctx.hex("muted")}">{ctx.rtext(source.note)}</font>'
+        rows.append([ctx.para(f"{anchor}{source.number}", "small", textColor=ctx.colour("accent")),
+                     ctx.para(text, "small", textColor=ctx.colour("ink"))])
+    body = table(rows, [14, ctx.width - 14], [("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)], ctx)
+    return [CondPageBreak(60), heading(ctx, ctx.label("sources"), "sources"), body]
+
+
+def build_story(ctx: Context) -> list[Flowable]:
+    """All blocks of the template, in order, as one list of flowables."""
+    story: list = []
+    for block in ctx.template.blocks:
+        story.extend(BUILDERS[block.type](ctx, block.options))
+    return story
+

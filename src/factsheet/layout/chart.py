@@ -1,0 +1,128 @@
+"""Claims of one figure drawn on one scale, so the gap between them shows at a glance.
+
+Each claim gets one row: an exact value is a bar from the origin, a range a
+bar from its low to its high end, a lower bound ("more than 6,000") a bar
+that runs off to the right edge with an arrow, an upper bound a bar from the
+origin ending in a cap. When the claims differ by a factor of 100 or more,
+the scale is logarithmic, so that "4–5" and "6,000" are both visible.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
+
+from .. import model as m
+
+ROW_HEIGHT = 13.0
+BAR_HEIGHT = 7.0
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Maps values to x positions across a chart's width."""
+
+    low: float
+    high: float
+    log: bool
+    width: float
+
+    def x(self, value: float) -> float:
+        """Position of `value`, clamped to the chart."""
+        if self.log:
+            value = max(value, self.low)
+            share = (math.log10(value) - math.log10(self.low)) / (math.log10(self.high) - math.log10(self.low))
+        else:
+            share = (value - self.low) / (self.high - self.low)
+        return max(0.0, min(1.0, share)) * self.width
+
+    def ticks(self) -> list[float]:
+        """Tick values: powers of ten on a log scale, round steps on a linear one."""
+        if self.log:
+            return [10.0 ** e for e in range(round(math.log10(self.low)), round(math.log10(self.high)) + 1)]
+        step = _nice_step(self.high / 4)
+        return [step * i for i in range(int(self.high / step) + 1)]
+
+
+def _nice_step(rough: float) -> float:
+    power = 10 ** math.floor(math.log10(rough)) if rough > 0 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= rough:
+            return factor * power
+    return 10 * power
+
+
+def scale_for(values: list[m.Value], width: float) -> Scale:
+    """A scale that shows every claim: logarithmic when they span two orders of magnitude."""
+    numbers = [float(n) for v in values for n in (v.low, v.high) if n is not None and n > 0]
+    if not numbers:
+        return Scale(0.0, 1.0, False, width)
+    smallest, largest = min(numbers), max(numbers)
+    open_ended = any(v.kind in ("more_than", "at_least") for v in values)
+    if largest / smallest >= 100:
+        low = 10.0 ** math.floor(math.log10(smallest))
+        high = 10.0 ** math.ceil(math.log10(largest * (1.5 if open_ended else 1.2)))
+        return Scale(low, high, True, width)
+    high = largest * (1.35 if open_ended else 1.1)
+    step = _nice_step(high / 4)
+    return Scale(0.0, step * math.ceil(high / step), False, width)
+
+
+def _drawing(width: float, height: float, font: str) -> Drawing:
+    """A Drawing whose base font is ours: ReportLab would otherwise set an unembedded Helvetica."""
+    d = Drawing(width, height)
+    d.initialFontName = font
+    return d
+
+
+def claim_bar(value: m.Value, scale: Scale, colour, muted, font: str) -> Drawing:
+    """One claim's mark on the shared scale."""
+    d = _drawing(scale.width, ROW_HEIGHT, font)
+    y = (ROW_HEIGHT - BAR_HEIGHT) / 2
+    low = float(value.low) if value.low is not None else None
+    high = float(value.high) if value.high is not None else None
+    origin = 0.0
+    d.add(Line(0, ROW_HEIGHT / 2, scale.width, ROW_HEIGHT / 2, strokeColor=muted, strokeWidth=0.25, strokeDashArray=[1, 2]))
+    if value.kind == "exact":
+        d.add(Rect(origin, y, max(scale.x(low), 2), BAR_HEIGHT, fillColor=colour, strokeColor=None))
+    elif value.kind == "range":
+        start, end = scale.x(low), scale.x(high)
+        d.add(Rect(start, y, max(end - start, 2.5), BAR_HEIGHT, fillColor=colour, strokeColor=None))
+        for x in (start, max(end, start + 2.5)):
+            d.add(Line(x, y - 1.5, x, y + BAR_HEIGHT + 1.5, strokeColor=colour, strokeWidth=0.8))
+    elif value.kind in ("more_than", "at_least"):
+        start = scale.x(low)
+        tip = scale.width
+        d.add(Rect(start, y, max(tip - start - 6, 1), BAR_HEIGHT, fillColor=colour, strokeColor=None))
+        d.add(Line(start, y - 1.5, start, y + BAR_HEIGHT + 1.5, strokeColor=colour, strokeWidth=1.2))
+        d.add(Polygon([tip - 7, y - 2, tip, ROW_HEIGHT / 2, tip - 7, y + BAR_HEIGHT + 2], fillColor=colour, strokeColor=None))
+    elif value.kind in ("fewer_than", "at_most"):
+        end = scale.x(high)
+        d.add(Rect(origin, y, max(end, 2), BAR_HEIGHT, fillColor=colour, strokeColor=None, fillOpacity=0.55))
+        d.add(Line(end, y - 1.5, end, y + BAR_HEIGHT + 1.5, strokeColor=colour, strokeWidth=1.2))
+    else:  # about
+        d.add(Circle(scale.x(low), ROW_HEIGHT / 2, BAR_HEIGHT / 2, fillColor=colour, strokeColor=None))
+    return d
+
+
+def axis(scale: Scale, font: str, size: float, muted, label) -> Drawing:
+    """The shared axis under the bars, with tick labels formatted by `label`."""
+    height = size + 6
+    d = _drawing(scale.width, height, font)
+    top = height - 1
+    d.add(Line(0, top, scale.width, top, strokeColor=muted, strokeWidth=0.5))
+    taken = -1.0  # right edge of the last label drawn; labels that would overlap it are left out
+    for tick in scale.ticks():
+        x = scale.x(tick)
+        d.add(Line(x, top, x, top - 3, strokeColor=muted, strokeWidth=0.5))
+        text = label(Decimal(str(int(tick)) if tick >= 1 else str(tick)))
+        width = stringWidth(text, font, size)
+        start = 0.0 if x < 4 else scale.width - width if x > scale.width - 4 else x - width / 2
+        if start > taken + 3:
+            d.add(String(start, 0.5, text, fontName=font, fontSize=size, fillColor=muted, textAnchor="start"))
+            taken = start + width
+    return d

@@ -1,0 +1,112 @@
+"""What every block builder needs: the template, fonts, styles and the resolved sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph
+
+from ..fonts import Fonts
+from ..resolve import ResolvedSheet, RText
+from ..templates import Template
+
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+@dataclass
+class Context:
+    """Shared state for laying out one sheet in one language with one template."""
+
+    template: Template
+    fonts: Fonts
+    sheet: ResolvedSheet
+    build_id: str
+    styles: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        sizes, ink = self.template.sizes, self.colour("ink")
+        body = self.fonts.role("body").font_name
+        heading = self.fonts.role("heading").font_name
+        figures = self.fonts.role("figures").font_name
+        base = ParagraphStyle("body", fontName=body, fontSize=sizes["body"], leading=sizes["body"] * 1.32,
+                              textColor=ink, alignment=TA_LEFT)
+        self.styles = {
+            "body": base,
+            "small": ParagraphStyle("small", parent=base, fontSize=sizes["small"], leading=sizes["small"] * 1.3,
+                                    textColor=self.colour("muted")),
+            "heading": ParagraphStyle("heading", parent=base, fontName=heading, fontSize=sizes["heading"],
+                                      leading=sizes["heading"] * 1.25, textColor=self.colour("accent"),
+                                      spaceBefore=sizes["body"] * 0.9, spaceAfter=sizes["body"] * 0.35),
+            "title": ParagraphStyle("title", parent=base, fontName=heading, fontSize=sizes["title"],
+                                    leading=sizes["title"] * 1.18, textColor=self.colour("band-text")),
+            "figure": ParagraphStyle("figure", parent=base, fontName=figures, fontSize=sizes["figure"],
+                                     leading=sizes["figure"] * 1.15, textColor=self.colour("accent")),
+            "badge": ParagraphStyle("badge", parent=base, fontName=self.fonts.role("body", bold=True).font_name,
+                                    fontSize=sizes["small"] * 0.95, leading=sizes["small"] * 1.15,
+                                    textColor=colors.white, alignment=1),
+            "label": ParagraphStyle("label", parent=base, fontName=heading, fontSize=sizes["small"],
+                                    leading=sizes["small"] * 1.25, textColor=self.colour("muted")),
+        }
+
+    @property
+    def marking(self) -> str:
+        """The template's distribution marking in the sheet's language (template text, else catalog)."""
+        from ..i18n import translator
+
+        marking = self.template.marking
+        translation = marking.translations.get(self.sheet.language)
+        if translation is not None:
+            return translation.text
+        return translator(self.sheet.language).gettext(marking.source)
+
+    def colour(self, name: str) -> colors.Color:
+        """A template colour as a ReportLab colour."""
+        return colors.HexColor(self.template.colours[name])
+
+    def hex(self, name: str) -> str:
+        """A template colour as #rrggbb, for markup attributes."""
+        return self.template.colours[name]
+
+    def m(self, text: str, role: str = "body", bold: bool | None = None) -> str:
+        """Untrusted text made safe for Paragraph markup, with font fallback runs."""
+        return self.fonts.role(role, bold).markup(text)
+
+    def rtext(self, value: RText, role: str = "body") -> str:
+        """Markup for a content text, marked with a dagger when it fell back to the source language."""
+        marked = self.m(value.text, role)
+        return f"{marked} †" if value.fallback else marked
+
+    def para(self, markup: str, style: str = "body", **overrides) -> Paragraph:
+        """A Paragraph of already-escaped markup."""
+        chosen = self.styles[style]
+        if overrides:
+            chosen = ParagraphStyle(f"{style}-x", parent=chosen, **overrides)
+        return Paragraph(markup, chosen)
+
+    def cites(self, numbers: tuple) -> str:
+        """Superscript citation numbers, each a link to its entry in the source list."""
+        if not numbers:
+            return ""
+        links = ",".join(f'<a href="#src-{n}" color="{self.hex("accent")}">{n}</a>' for n in numbers)
+        return f"<super>{links}</super>"
+
+    def label(self, key: str, **values) -> str:
+        """An interface label, filled in and escaped."""
+        pattern = self.sheet.labels[key]
+        return pattern.format(**values) if values else pattern
+
+    @property
+    def width(self) -> float:
+        """Width of the text frame in points."""
+        margins = self.template.margins
+        return self.template.page_size[0] - margins["left"] - margins["right"]
+
+
+def safe_link(url: str | None) -> str | None:
+    """The URL if its scheme is one we allow to become a link, else None."""
+    if url and url.lower().startswith(LINK_SCHEMES):
+        return url
+    return None

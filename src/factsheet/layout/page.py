@@ -1,0 +1,102 @@
+"""Page decorations: header and footer on every page, with "page N of M"."""
+
+from __future__ import annotations
+
+from reportlab.pdfgen.canvas import Canvas
+
+from ..fonts import string_width
+from .context import Context
+
+LEFT = ("organisation", "title")
+RIGHT = ("page", "build", "as_of")
+
+
+def _item_text(ctx: Context, item: str, page: int, pages: int) -> str:
+    sheet = ctx.sheet
+    values = {
+        "title": sheet.title.text,
+        "as_of": ctx.label("as_of", date=sheet.as_of),
+        "organisation": sheet.organisation,
+        "marking": ctx.marking,
+        "page": ctx.label("page", page=page, pages=pages),
+        "build": ctx.label("build", id=ctx.build_id),
+    }
+    return values[item]
+
+
+def _slots(ctx: Context, items: tuple, page: int, pages: int) -> tuple[str, str, str]:
+    left = [i for i in items if i in LEFT]
+    right = [i for i in items if i in RIGHT]
+    centre = [i for i in items if i not in LEFT and i not in RIGHT]
+    join = lambda names: "  ·  ".join(_item_text(ctx, n, page, pages) for n in names)  # noqa: E731
+    return join(left), join(centre), join(right)
+
+
+def draw_runs(canvas: Canvas, ctx: Context, x: float, y: float, text: str, size: float, align: str) -> None:
+    """Draw a line of text with font fallback, aligned left, centre or right of x."""
+    role = ctx.fonts.role("body")
+    width = string_width(role, text, size)
+    x = x - width if align == "right" else x - width / 2 if align == "centre" else x
+    for family, run in role.runs(text):
+        face = role.face(family)
+        canvas.setFont(face, size)
+        canvas.drawString(x, y, run)
+        x += canvas.stringWidth(run, face, size)
+
+
+def decorate(canvas: Canvas, ctx: Context, page: int, pages: int) -> None:
+    """Draw the header and footer of one page."""
+    template = ctx.template
+    width, height = template.page_size
+    margins = template.margins
+    size = template.sizes["small"]
+    canvas.saveState()
+    canvas.setFillColor(ctx.colour("muted"))
+    canvas.setStrokeColor(ctx.colour("rule"))
+    canvas.setLineWidth(0.5)
+    for items, y, rule_y in ((template.header, height - margins["top"] + 10, height - margins["top"] + 6),
+                             (template.footer, margins["bottom"] - 16, margins["bottom"] - 6)):
+        if not items:
+            continue
+        left, centre, right = _slots(ctx, items, page, pages)
+        canvas.line(margins["left"], rule_y, width - margins["right"], rule_y)
+        if left:
+            draw_runs(canvas, ctx, margins["left"], y, _fit(ctx, left, size, (width - margins["left"] - margins["right"]) * 0.4), size, "left")
+        if centre:
+            draw_runs(canvas, ctx, width / 2, y, centre, size, "centre")
+        if right:
+            draw_runs(canvas, ctx, width - margins["right"], y, right, size, "right")
+    canvas.restoreState()
+
+
+def _fit(ctx: Context, text: str, size: float, room: float) -> str:
+    """Shorten text with an ellipsis so that it fits `room` points."""
+    role = ctx.fonts.role("body")
+    if string_width(role, text, size) <= room:
+        return text
+    while text and string_width(role, text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def numbered_canvas(ctx: Context):
+    """A canvas class that holds pages back until the end, so each footer can say "of M"."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list = []
+
+        def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, 1):
+                self.__dict__.update(state)
+                decorate(self, ctx, number, total)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas

@@ -1,0 +1,82 @@
+"""Flowables to PDF bytes, deterministically, with ReportLab's risky features switched off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from reportlab import rl_config
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+from . import __version__
+from .fonts import Fonts
+from .languages import script_of
+from .layout.blocks import Heading, build_story
+from .layout.context import Context
+from .layout.page import numbered_canvas
+from .resolve import ResolvedSheet
+from .templates import Template
+
+
+def harden_reportlab() -> None:
+    """Switch off what could let text reach files, the network or eval."""
+    rl_config.trustedHosts = []  # no host is trusted: markup cannot fetch local or remote resources
+    rl_config.trustedSchemes = []
+    rl_config.toColorCanUse = None  # colour strings are literals, never evaluated
+    rl_config.invariant = 1
+
+
+harden_reportlab()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A finished PDF and its page count."""
+
+    data: bytes
+    pages: int
+
+
+class _Document(BaseDocTemplate):
+    """Adds outline entries for headings as they are placed."""
+
+    def afterFlowable(self, flowable) -> None:  # noqa: N802 (ReportLab's name)
+        if isinstance(flowable, Heading):
+            self.canv.bookmarkPage(flowable.key)
+            self.canv.addOutlineEntry(flowable.outline, flowable.key, level=flowable.level, closed=False)
+
+
+def pdf_date(day: dt.date | dt.datetime) -> str:
+    """A PDF date string for the document's creation and modification dates."""
+    return day.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def render_sheet(sheet: ResolvedSheet, template: Template, build_id: str, timestamp: dt.datetime) -> Rendered:
+    """Lay out and render one resolved sheet; the same inputs give the same bytes."""
+    fonts = Fonts(template, script_of(sheet.language))
+    fonts.check_glyphs(sheet.texts())
+    ctx = Context(template, fonts, sheet, build_id)
+    buffer = io.BytesIO()
+    margins = template.margins
+    doc = _Document(
+        buffer, pagesize=template.page_size, invariant=1, lang=sheet.language,
+        title=sheet.title.text, author=sheet.organisation, subject=sheet.summary.text,
+        keywords=list(sheet.keywords), creator=f"factsheet {__version__}",
+        leftMargin=margins["left"], rightMargin=margins["right"], topMargin=margins["top"], bottomMargin=margins["bottom"],
+        initialFontName=fonts.role("body").font_name,
+    )
+    frame = Frame(margins["left"], margins["bottom"], ctx.width, template.page_size[1] - margins["top"] - margins["bottom"],
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+    doc.addPageTemplates([PageTemplate("page", frames=[frame])])
+    canvas_class = numbered_canvas(ctx)
+    stamp = pdf_date(timestamp)
+
+    def make_canvas(*args, **kwargs):
+        canvas = canvas_class(*args, **kwargs)
+        canvas.setDateFormatter(lambda *_: stamp)
+        canvas.showOutline()
+        return canvas
+
+    doc.build(build_story(ctx), canvasmaker=make_canvas)
+    return Rendered(buffer.getvalue(), doc.page)

@@ -1,0 +1,289 @@
+"""One sheet in one language: texts picked, dates and numbers formatted, citations numbered.
+
+This stage is pure: it turns validated records into plain strings and
+numbers for the layout, and knows nothing of ReportLab.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import model as m
+from .i18n import N_, STATUS_LABELS, Translator, format_names, format_partial_date, format_value, format_when, translator
+
+# Interface labels the layout needs, by key; resolved once per language.
+LABELS = {
+    "summary": N_("Summary"),
+    "key_figures": N_("Key figures"),
+    "key_facts": N_("Key facts"),
+    "disputed_figures": N_("Disputed figures"),
+    "timeline": N_("Timeline"),
+    "sources": N_("Sources"),
+    "as_of": N_("As of {date}"),
+    "page": N_("Page {page} of {pages}"),
+    "claim": N_("Claim"),
+    "according_to": N_("According to {who}"),
+    "according_to_column": N_("According to"),
+    "date": N_("Date"),
+    "note": N_("Note"),
+    "scale_linear": N_("Linear scale"),
+    "scale_log": N_("Logarithmic scale: each step is ten times the one before"),
+    "open_ended": N_("Arrow: no upper limit given"),
+    "unknown": N_("unknown"),
+    "no_url": N_("address not recorded"),
+    "publisher_unknown": N_("Publisher unknown"),
+    "build": N_("Build {id}"),
+    "untranslated_marker": N_("not yet translated; shown in the original language"),
+    "more_facts": N_("More facts in the full briefing"),
+}
+
+
+@dataclass(frozen=True)
+class RText:
+    """A content text chosen for one language, and whether it fell back to the source."""
+
+    text: str
+    where: str  # names the record and field, for messages ("fact 'x' text")
+    fallback: bool = False
+    unreviewed: bool = False
+
+
+@dataclass(frozen=True)
+class RFact:
+    """A fact ready to lay out."""
+
+    id: str
+    text: RText
+    status: str
+    status_label: str
+    attribution: str
+    date: str | None
+    citations: tuple
+    key: bool
+
+
+@dataclass(frozen=True)
+class RSection:
+    """A section ready to lay out."""
+
+    id: str
+    title: RText
+    facts: tuple
+
+
+@dataclass(frozen=True)
+class RClaim:
+    """One claim of a figure, formatted."""
+
+    id: str
+    value: m.Value
+    value_text: str
+    attribution: str
+    as_of: str
+    citations: tuple
+    note: RText | None = None
+
+
+@dataclass(frozen=True)
+class RFigure:
+    """A figure with every claim kept apart."""
+
+    id: str
+    label: RText
+    unit: RText
+    disputed: bool
+    key: bool
+    claims: tuple
+
+
+@dataclass(frozen=True)
+class REntry:
+    """A timeline line: a dated event or a dated fact."""
+
+    date: str
+    text: RText
+    citations: tuple
+
+
+@dataclass(frozen=True)
+class RSource:
+    """A numbered entry of the source list."""
+
+    number: int
+    id: str
+    title: str
+    translated_title: str | None
+    publisher: str
+    published: str
+    url: str | None
+    note: RText | None
+
+
+@dataclass(frozen=True)
+class ResolvedSheet:
+    """Everything the layout needs for one sheet in one language, as plain values."""
+
+    sheet_id: str
+    language: str
+    source_language: str
+    title: RText
+    summary: RText
+    as_of: str
+    organisation: str
+    sections: tuple
+    figures: tuple
+    timeline: tuple
+    sources: tuple
+    labels: dict
+    notices: tuple
+    keywords: tuple = field(default=())
+
+    def texts(self):
+        """Every string that will be drawn, with where it comes from (for glyph checks)."""
+        yield self.title.text, self.title.where
+        yield self.summary.text, self.summary.where
+        yield self.as_of, "as_of"
+        yield self.organisation, "settings organisation"
+        for key, label in self.labels.items():
+            yield label, f"interface label '{key}'"
+        for notice in self.notices:
+            yield notice, "notice"
+        for section in self.sections:
+            yield section.title.text, section.title.where
+            for fact in section.facts:
+                yield fact.text.text, fact.text.where
+                yield fact.attribution, f"fact '{fact.id}' attribution"
+                yield fact.status_label, f"fact '{fact.id}' status"
+                if fact.date:
+                    yield fact.date, f"fact '{fact.id}' date"
+        for figure in self.figures:
+            yield figure.label.text, figure.label.where
+            yield figure.unit.text, figure.unit.where
+            for claim in figure.claims:
+                yield claim.value_text, f"claim '{claim.id}' value"
+                yield claim.attribution, f"claim '{claim.id}' attribution"
+                yield claim.as_of, f"claim '{claim.id}' as_of"
+                if claim.note:
+                    yield claim.note.text, claim.note.where
+        for entry in self.timeline:
+            yield entry.date, f"{entry.text.where} date"
+            yield entry.text.text, entry.text.where
+        for source in self.sources:
+            for value, name in ((source.title, "title"), (source.translated_title, "translated_title"),
+                                (source.publisher, "publisher"), (source.published, "published"), (source.url, "url")):
+                if value:
+                    yield value, f"source '{source.id}' {name}"
+            if source.note:
+                yield source.note.text, source.note.where
+
+
+def pick(text: m.Text, language: str, source_language: str, where: str) -> RText:
+    """The text in `language`, or the source text marked as a fallback when no current translation exists."""
+    if language == source_language:
+        return RText(text.source, where)
+    translation = text.translations.get(language)
+    if translation is None or translation.translates != m.text_hash(text.source):
+        return RText(text.source, where, fallback=True)
+    return RText(translation.text, where, unreviewed=not translation.reviewed)
+
+
+class _Resolver:
+    def __init__(self, project: m.Project, sheet: m.Sheet, language: str) -> None:
+        self.project = project
+        self.sheet = sheet
+        self.language = language
+        self.source_language = project.settings.source_language
+        self.t: Translator = translator(language)
+        self.numbers: dict[str, int] = {}
+
+    def text(self, value: m.Text, where: str) -> RText:
+        return pick(value, self.language, self.source_language, where)
+
+    def cite(self, citations: tuple) -> tuple:
+        result = []
+        for citation in citations:
+            number = self.numbers.setdefault(citation.source, len(self.numbers) + 1)
+            if number not in result:
+                result.append(number)
+        return tuple(sorted(result))
+
+    def actor_name(self, actor_id: str) -> str:
+        actor = self.project.actors[actor_id]
+        return self.text(actor.name, f"actor '{actor_id}' name").text
+
+    def attribution(self, attribution: m.Attribution) -> str:
+        who = format_names([self.actor_name(a) for a in attribution.who], self.t.locale)
+        if attribution.via:
+            return self.t.gettext("{who}, as reported by {via}", who=who, via=self.actor_name(attribution.via))
+        return who
+
+    def fact(self, fact: m.Fact) -> RFact:
+        return RFact(fact.id, self.text(fact.text, f"fact '{fact.id}' text"), fact.status,
+                     self.t.gettext(STATUS_LABELS[fact.status]), self.attribution(fact.attribution),
+                     format_partial_date(fact.date, self.t.locale) if fact.date else None,
+                     self.cite(fact.citations), fact.key)
+
+    def claim(self, claim: m.Claim) -> RClaim:
+        note = self.text(claim.note, f"claim '{claim.id}' note") if claim.note else None
+        return RClaim(claim.id, claim.value, format_value(claim.value, self.t), self.attribution(claim.attribution),
+                      format_partial_date(claim.as_of, self.t.locale), self.cite(claim.citations), note)
+
+    def figure(self, figure: m.Figure) -> RFigure:
+        return RFigure(figure.id, self.text(figure.label, f"figure '{figure.id}' label"),
+                       self.text(figure.unit, f"figure '{figure.id}' unit"), figure.disputed, figure.key,
+                       tuple(self.claim(c) for c in figure.claims))
+
+    def timeline(self, facts: list) -> tuple:
+        dated = [(fact.date, fact.text, f"fact '{fact.id}' text", fact.citations) for fact in facts if fact.date]
+        dated += [(event.date, event.text, f"event '{event.id}' text", event.citations) for event in self.sheet.timeline]
+        dated.sort(key=lambda item: (item[0].earliest(), item[0].latest()))
+        return tuple(REntry(format_partial_date(date, self.t.locale), self.text(text, where), self.cite(citations))
+                     for date, text, where, citations in dated)
+
+    def source(self, source_id: str, number: int) -> RSource:
+        source = self.project.sources[source_id]
+        translated = source.translated_title.get(self.language) if self.language != source.language else None
+        note = self.text(source.note, f"source '{source_id}' note") if source.note else None
+        return RSource(number, source_id, source.title, translated,
+                       source.publisher if source.publisher is not m.UNKNOWN else self.t.gettext(LABELS["publisher_unknown"]),
+                       format_when(source.published, self.t),
+                       source.url if isinstance(source.url, str) else None, note)
+
+    def resolve(self) -> ResolvedSheet:
+        sheet = self.sheet
+        sections = tuple(RSection(s.id, self.text(s.title, f"section '{s.id}' title"), tuple(self.fact(f) for f in s.facts))
+                         for s in sheet.sections)
+        figures = tuple(self.figure(f) for f in sheet.figures)
+        timeline = self.timeline(sheet.facts())
+        sources = tuple(self.source(source_id, number) for source_id, number in self.numbers.items())
+        labels = {key: self.t.gettext(message) for key, message in LABELS.items()}
+        labels.update({f"status_{key}": self.t.gettext(message) for key, message in STATUS_LABELS.items()})
+        resolved = ResolvedSheet(
+            sheet.id, self.language, self.source_language,
+            self.text(sheet.title, f"sheet '{sheet.id}' title"), self.text(sheet.summary, f"sheet '{sheet.id}' summary"),
+            format_partial_date(sheet.as_of, self.t.locale), self.project.settings.organisation,
+            sections, figures, timeline, sources, labels, (),
+            keywords=tuple(dict.fromkeys(s.title.text for s in sections)),
+        )
+        return _with_notices(resolved, self.t)
+
+
+def _with_notices(sheet: ResolvedSheet, t: Translator) -> ResolvedSheet:
+    """Add the translated notices a reader must see: fallbacks and unreviewed translation."""
+    texts = [sheet.title, sheet.summary] + [s.title for s in sheet.sections] + \
+            [f.text for s in sheet.sections for f in s.facts] + [e.text for e in sheet.timeline] + \
+            [f.label for f in sheet.figures]
+    notices = []
+    if any(text.unreviewed for text in texts):
+        notices.append(t.gettext("This translation has not yet been reviewed by a person."))
+    fallbacks = sum(1 for text in texts if text.fallback)
+    if fallbacks:
+        notices.append(t.ngettext("{n} text is not yet translated and is shown in the original language, marked †.",
+                                  "{n} texts are not yet translated and are shown in the original language, marked †.",
+                                  fallbacks))
+    return ResolvedSheet(**{**sheet.__dict__, "notices": tuple(notices)})
+
+
+def resolve_sheet(project: m.Project, sheet: m.Sheet, language: str) -> ResolvedSheet:
+    """Resolve one sheet for one language; the project must have passed check."""
+    return _Resolver(project, sheet, language).resolve()

@@ -1,0 +1,313 @@
+"""Layout templates: page, colours, fonts and blocks, read from YAML and validated like records."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import model as m
+from .problems import Loc, Problems
+from .validate import SKIP, Field, FieldError, Reader, boolean, scalar, slug, string, text
+from .yamlio import Map, Node, Seq, read_yaml
+
+FONTS_FILE = "fonts.yaml"
+PAGE_SIZES = {"A4": (595.2756, 841.8898), "letter": (612.0, 792.0), "A5": (419.5276, 595.2756)}
+UNITS = {"mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pt": 1.0}
+COLOUR_NAMES = ("ink", "muted", "accent", "band", "band-text", "box", "rule", *m.STATUSES)
+SIZE_NAMES = ("body", "small", "heading", "title", "figure")
+ROLES = ("body", "heading", "figures")
+HEADER_ITEMS = ("title", "as_of", "organisation", "marking", "page", "build")
+
+
+class TemplateError(Exception):
+    """A template that cannot be used; carries the problems found."""
+
+    def __init__(self, problems: list) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+# Options each block type accepts: name -> (parser, default).
+BLOCK_OPTIONS: dict[str, dict[str, Field]] = {
+    "title-band": {"style": Field(lambda r, n: _choice(r, n, ("band", "plain")), default="band")},
+    "notices": {},
+    "summary": {},
+    "key-figures": {},
+    "sections": {},
+    "key-facts": {"limit": Field(lambda r, n: _count(r, n), default=None)},
+    "disputed-figures": {"chart": Field(boolean, default=True)},
+    "timeline": {},
+    "sources": {"style": Field(lambda r, n: _choice(r, n, ("full", "short")), default="full")},
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a template, with its validated options."""
+
+    type: str
+    options: dict
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    """A family's Regular and Bold TrueType files."""
+
+    name: str
+    regular: Path
+    bold: Path
+
+
+@dataclass(frozen=True)
+class Template:
+    """A validated layout."""
+
+    name: str
+    path: Path
+    description: str
+    page_size: tuple
+    margins: dict
+    max_pages: int
+    colours: dict
+    sizes: dict
+    roles: dict  # role -> (weight, {script: (family, ...)})
+    families: dict  # name -> FontFamily
+    header: tuple
+    footer: tuple
+    marking: m.Text
+    blocks: tuple
+
+    def families_for(self, role: str, script: str) -> tuple:
+        """The families that set `script` in `role`, in order of preference."""
+        weight, scripts = self.roles[role]
+        return scripts.get(script) or scripts["default"]
+
+
+def length(r: Reader, node: Node) -> float:
+    """A length like 18mm, 0.5in or 12pt, in points."""
+    value = string(r, scalar(node, "a length"))
+    match = re.match(r"^(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)$", value)
+    if not match:
+        raise FieldError(f"expected a length like 18mm, 1.5cm, 0.5in or 12pt, got '{value}'", "bad-length")
+    return float(match.group(1)) * UNITS[match.group(2)]
+
+
+def colour(r: Reader, node: Node) -> str:
+    """A colour written as #rrggbb (never an expression)."""
+    value = string(r, scalar(node, "a colour"))
+    if not re.match(r"^#[0-9a-fA-F]{6}$", value):
+        raise FieldError(f"expected a colour like #0b4f6c, got '{value}'", "bad-colour")
+    return value.lower()
+
+
+def point_size(r: Reader, node: Node) -> float:
+    """A font size in points, between 4 and 72."""
+    s = scalar(node, "a size in points")
+    try:
+        value = float(s.value)
+    except ValueError:
+        raise FieldError(f"expected a size in points like 9.5, got '{s.value}'", "bad-size") from None
+    if not 4 <= value <= 72:
+        raise FieldError(f"size {value} is out of range: use 4 to 72 points", "bad-size")
+    return value
+
+
+def _choice(r: Reader, node: Node, choices: tuple) -> str:
+    value = string(r, node)
+    if value not in choices:
+        raise FieldError(f"'{value}' is not one of {', '.join(choices)}", "bad-option")
+    return value
+
+
+def _count(r: Reader, node: Node) -> int:
+    s = scalar(node, "a whole number")
+    if not re.match(r"^[1-9]\d{0,2}$", s.value):
+        raise FieldError(f"expected a whole number from 1 to 999, got '{s.value}'", "bad-number")
+    return int(s.value)
+
+
+def _fixed_map(names: tuple, parse) -> callable:
+    """A parser for a mapping with exactly the keys `names`, each read by `parse`."""
+
+    def read(r: Reader, node: Node) -> dict:
+        values = r.record(node, {name: Field(parse, required=True) for name in names}, "template")
+        if not values or any(values[name] is None for name in names):
+            raise FieldError("", SKIP)
+        return {name: values[name] for name in names}
+
+    return read
+
+
+def _items(choices: tuple) -> callable:
+    def read(r: Reader, node: Node) -> tuple:
+        if not isinstance(node, Seq):
+            raise FieldError(f"expected a list drawn from {', '.join(choices)}", "wrong-type")
+        return tuple(_choice(r, item, choices) for item in node.items)
+
+    return read
+
+
+def _blocks(r: Reader, node: Node) -> tuple:
+    if not isinstance(node, Seq) or not node.items:
+        raise FieldError("expected a list of blocks, each like '- type: summary'", "wrong-type")
+    blocks = []
+    for index, item in enumerate(node.items, 1):
+        if not isinstance(item, Map) or item.get("type") is None:
+            r.problems.error(item.loc, "bad-block", f"block {index}: expected a mapping with a 'type' key")
+            continue
+        kind = string(r, item.get("type"))
+        if kind not in BLOCK_OPTIONS:
+            close = difflib.get_close_matches(kind, list(BLOCK_OPTIONS), n=1)
+            advice = f" (did you mean '{close[0]}'?)" if close else f"; use one of {', '.join(BLOCK_OPTIONS)}"
+            r.problems.error(item.get("type").loc, "bad-block", f"block {index}: unknown block type '{kind}'{advice}")
+            continue
+        fields = {"type": Field(string, required=True), **BLOCK_OPTIONS[kind]}
+        values = r.record(item, fields, f"block {index} ({kind})")
+        if values:
+            blocks.append(Block(kind, {k: v for k, v in values.items() if k in BLOCK_OPTIONS[kind]}, item.loc))
+    return tuple(blocks)
+
+
+def _scripts(r: Reader, node: Node) -> dict:
+    if not isinstance(node, Map):
+        raise FieldError("expected a mapping of script codes (default, Kore, Cyrl, ...) to lists of families", "wrong-type")
+    result = {}
+    for key, value in node.items.items():
+        if key != "default" and not re.match(r"^[A-Z][a-z]{3}$", key):
+            raise FieldError(f"'{key}' is not a script code: use ISO 15924 codes like Kore, Cyrl, Latn, or 'default'",
+                             "bad-script", node.key_locs[key])
+        if not isinstance(value, Seq) or not value.items:
+            raise FieldError(f"script '{key}' needs a list of font families", "wrong-type", value.loc)
+        result[key] = tuple(slug(r, item) for item in value.items)
+    if "default" not in result:
+        raise FieldError("needs a 'default' entry used for every script not listed", "missing-field")
+    return result
+
+
+ROLE_FIELDS = {
+    "weight": Field(lambda r, n: _choice(r, n, ("regular", "bold")), required=True),
+    "scripts": Field(_scripts),
+}
+
+
+def _roles(r: Reader, node: Node) -> dict:
+    values = r.record(node, {role: Field(lambda r, n: r.record(n, ROLE_FIELDS, "font role"), required=True) for role in ROLES},
+                      "fonts")
+    if not values or any(values[role] is None for role in ROLES):
+        raise FieldError("", SKIP)
+    return {role: (values[role]["weight"], values[role]["scripts"]) for role in ROLES}
+
+
+TEMPLATE_FIELDS = {
+    "description": Field(string, required=True),
+    "page": Field(lambda r, n: r.record(n, PAGE_FIELDS, "page"), required=True),
+    "colours": Field(_fixed_map(COLOUR_NAMES, colour), required=True),
+    "sizes": Field(_fixed_map(SIZE_NAMES, point_size), required=True),
+    "fonts": Field(_roles, required=True),
+    "header": Field(_items(HEADER_ITEMS), default=()),
+    "footer": Field(_items(HEADER_ITEMS), default=()),
+    "marking": Field(text, required=True, hint="the distribution marking line, like 'Unclassified'"),
+    "blocks": Field(_blocks, required=True),
+}
+
+PAGE_FIELDS = {
+    "size": Field(lambda r, n: _choice(r, n, tuple(PAGE_SIZES)), required=True),
+    "margins": Field(_fixed_map(("top", "bottom", "left", "right"), length), required=True),
+    "max_pages": Field(_count, required=True),
+}
+
+FAMILY_FIELDS = {"regular": Field(string, required=True), "bold": Field(string, required=True)}
+
+
+def template_path(templates_dir: Path, name: str) -> Path:
+    """The file of template `name`; names are slugs, so the path stays inside the folder."""
+    return templates_dir / f"{name}.yaml"
+
+
+def available_templates(templates_dir: Path) -> list[str]:
+    """Names of the templates in a folder."""
+    return sorted(p.stem for p in templates_dir.glob("*.yaml") if p.name != FONTS_FILE)
+
+
+def load_fonts(templates_dir: Path, problems: Problems) -> tuple[dict, dict]:
+    """Read fonts.yaml: font families by name and the default families per script."""
+    path = templates_dir / FONTS_FILE
+    tree = read_yaml(path, problems) if path.is_file() else None
+    if tree is None:
+        if not path.is_file():
+            problems.error(Loc(path, 1, 1), "missing-fonts", f"{path} is missing: it lists the font families templates use")
+        return {}, {}
+    r = Reader(problems)
+    values = r.record(tree, {"families": Field(lambda r, n: _families(r, n, templates_dir), required=True),
+                             "scripts": Field(_scripts, required=True)}, "fonts")
+    if not values:
+        return {}, {}
+    return values["families"] or {}, values["scripts"] or {}
+
+
+def _families(r: Reader, node: Node, base: Path) -> dict:
+    if not isinstance(node, Map):
+        raise FieldError("expected a mapping of family names to {regular, bold}", "wrong-type")
+    result = {}
+    for name, value in node.items.items():
+        values = r.record(value, FAMILY_FIELDS, f"font family '{name}'")
+        if not values or not values["regular"] or not values["bold"]:
+            continue
+        files = {}
+        for weight in ("regular", "bold"):
+            try:
+                files[weight] = resolve_font_file(values[weight], base)
+            except FileNotFoundError as exc:
+                r.problems.error(value.get(weight).loc, "missing-font", f"font family '{name}', {weight}: {exc}")
+        if len(files) == 2:
+            result[name] = FontFamily(name, files["regular"], files["bold"])
+    return result
+
+
+def resolve_font_file(spec: str, base: Path) -> Path:
+    """Locate a font file: 'package:NAME/PATH' inside an installed package, else relative to `base`."""
+    if spec.startswith("package:"):
+        package, _, inner = spec[len("package:"):].partition("/")
+        from importlib import util
+
+        found = util.find_spec(package)
+        if found is None or not found.submodule_search_locations:
+            raise FileNotFoundError(f"package '{package}' is not installed (pip install it)")
+        path = Path(list(found.submodule_search_locations)[0]) / inner
+    else:
+        path = (base / spec).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"no font file at {path}")
+    return path
+
+
+def load_template(templates_dir: Path, name: str) -> Template:
+    """Read and validate a template with its fonts; raise TemplateError listing every problem."""
+    problems = Problems()
+    path = template_path(templates_dir, name)
+    if not path.is_file():
+        names = ", ".join(available_templates(templates_dir)) or "none"
+        problems.error(Loc(path, 1, 1), "unknown-template", f"no template '{name}' in {templates_dir} (available: {names})")
+        raise TemplateError(problems.items)
+    families, default_scripts = load_fonts(templates_dir, problems)
+    tree = read_yaml(path, problems)
+    values = Reader(problems).record(tree, TEMPLATE_FIELDS, f"template '{name}'") if tree is not None else None
+    if values and values["fonts"]:
+        for role, (weight, scripts) in list(values["fonts"].items()):
+            scripts = scripts or default_scripts
+            values["fonts"][role] = (weight, scripts)
+            for script, chain in scripts.items():
+                for family in chain:
+                    if family not in families:
+                        problems.error(values["_loc"], "unknown-font",
+                                       f"template '{name}', font role '{role}', script '{script}': no font family "
+                                       f"'{family}' in {FONTS_FILE} (known: {', '.join(families) or 'none'})")
+    if problems.items or not values:
+        raise TemplateError(problems.items)
+    page = values["page"]
+    return Template(name, path, values["description"], PAGE_SIZES[page["size"]], page["margins"], page["max_pages"],
+                    values["colours"], values["sizes"], values["fonts"], families, values["header"], values["footer"],
+                    values["marking"], values["blocks"])
