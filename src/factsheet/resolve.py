@@ -25,7 +25,6 @@ LABELS = {
     "according_to": N_("According to {who}"),
     "according_to_column": N_("According to"),
     "date": N_("Date"),
-    "note": N_("Note"),
     "scale_linear": N_("Linear scale"),
     "scale_log": N_("Logarithmic scale: each step is ten times the one before"),
     "open_ended": N_("Arrow: no upper limit given"),
@@ -33,8 +32,6 @@ LABELS = {
     "no_url": N_("address not recorded"),
     "publisher_unknown": N_("Publisher unknown"),
     "build": N_("Build {id}"),
-    "untranslated_marker": N_("not yet translated; shown in the original language"),
-    "more_facts": N_("More facts in the full briefing"),
 }
 
 
@@ -136,6 +133,7 @@ class ResolvedSheet:
     sources: tuple
     labels: dict
     notices: tuple
+    translator: Translator  # for interface messages whose form depends on a count
     keywords: tuple = field(default=())
 
     def texts(self):
@@ -194,6 +192,8 @@ class _Resolver:
         self.language = language
         self.source_language = project.settings.source_language
         self.t: Translator = translator(language)
+        self.labels = {key: self.t.gettext(message) for key, message in LABELS.items()}
+        self.labels.update({f"status_{key}": self.t.gettext(message) for key, message in STATUS_LABELS.items()})
         self.numbers: dict[str, int] = {}
 
     def text(self, value: m.Text, where: str) -> RText:
@@ -245,7 +245,7 @@ class _Resolver:
         translated = source.translated_title.get(self.language) if self.language != source.language else None
         note = self.text(source.note, f"source '{source_id}' note") if source.note else None
         return RSource(number, source_id, source.title, translated,
-                       source.publisher if source.publisher is not m.UNKNOWN else self.t.gettext(LABELS["publisher_unknown"]),
+                       source.publisher if source.publisher is not m.UNKNOWN else self.labels["publisher_unknown"],
                        format_when(source.published, self.t),
                        source.url if isinstance(source.url, str) else None, note)
 
@@ -256,13 +256,11 @@ class _Resolver:
         figures = tuple(self.figure(f) for f in sheet.figures)
         timeline = self.timeline(sheet.facts())
         sources = tuple(self.source(source_id, number) for source_id, number in self.numbers.items())
-        labels = {key: self.t.gettext(message) for key, message in LABELS.items()}
-        labels.update({f"status_{key}": self.t.gettext(message) for key, message in STATUS_LABELS.items()})
         resolved = ResolvedSheet(
             sheet.id, self.language, self.source_language,
             self.text(sheet.title, f"sheet '{sheet.id}' title"), self.text(sheet.summary, f"sheet '{sheet.id}' summary"),
             format_partial_date(sheet.as_of, self.t.locale), self.project.settings.organisation,
-            sections, figures, timeline, sources, labels, (),
+            sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)),
         )
         return _with_notices(resolved, self.t)

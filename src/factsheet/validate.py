@@ -325,7 +325,9 @@ TRANSLATION_FIELDS = {
 
 
 def _hash(r: Reader, node: Node) -> str:
-    value = string(r, node)
+    # A hash is read exactly as written: an all-digit hash such as 38004247 is
+    # still a hash, never a number, so it needs no quotes.
+    value = scalar(node, "a hash").value.strip()
     if not re.match(r"^[0-9a-f]{8}$", value):
         raise FieldError(f"expected the 8-character hash of the source text (like 3f9a0c1d), got '{value}'", "bad-hash")
     return value

@@ -196,8 +196,10 @@ def key_facts(ctx: Context, options: dict) -> list:
     every = [fact for section in ctx.sheet.sections for fact in section.facts]
     chosen = [fact for fact in every if fact.key][: options["limit"] or None]
     story: list = [heading(ctx, ctx.label("key_facts"), "key-facts"), facts_table(ctx, chosen)]
-    if len(chosen) < len(every):
-        story.append(ctx.para(ctx.m(ctx.label("more_facts")), "small"))
+    hidden = len(every) - len(chosen)
+    if hidden:
+        more = ctx.sheet.translator.ngettext("{n} more fact in the full briefing.", "{n} more facts in the full briefing.", hidden)
+        story.append(ctx.para(ctx.m(more), "small"))
     return story
 
 
@@ -291,7 +293,9 @@ def sources(ctx: Context, options: dict) -> list:
         rows.append([ctx.para(f"{anchor}{source.number}", "small", textColor=ctx.colour("accent")),
                      ctx.para(text, "small", textColor=ctx.colour("ink"))])
     body = table(rows, [14, ctx.width - 14], [("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)], ctx)
-    return [CondPageBreak(60), heading(ctx, ctx.label("sources"), "sources"), body]
+    count = ctx.sheet.translator.ngettext("{n} source cited", "{n} sources cited", len(ctx.sheet.sources))
+    return [CondPageBreak(60), heading(ctx, ctx.label("sources"), "sources"), ctx.para(ctx.m(count), "small"),
+            Spacer(1, 2), body]
 
 
 def build_story(ctx: Context) -> list[Flowable]:

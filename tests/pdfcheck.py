@@ -1,0 +1,97 @@
+"""Reading generated PDFs in tests: text, links, fonts and where the ink is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdf
+import pypdfium2
+
+MM = 72 / 25.4
+EDGE = 10 * MM  # nothing may be drawn this close to the top or bottom edge
+
+
+def page_text(path: Path) -> str:
+    """All text of a PDF, pages joined, white space folded."""
+    reader = pypdf.PdfReader(path)
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def link_annotations(reader: pypdf.PdfReader) -> list[dict]:
+    """Every link annotation: its page, URI (if external) and destination page (if internal)."""
+    pages = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)}
+    found = []
+    for index, page in enumerate(reader.pages):
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A") or {}
+            dest = annot.get("/Dest")
+            found.append({"page": index, "uri": action.get("/URI"),
+                          "dest_page": pages.get(dest[0].idnum) if dest else None})
+    return found
+
+
+def embedded_fonts(reader: pypdf.PdfReader) -> dict[str, bool]:
+    """Every font used on any page, by base name, and whether its program is embedded."""
+    fonts = {}
+    for page in reader.pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            name = str(font.get("/BaseFont"))
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            fonts[name] = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return fonts
+
+
+def _render(path: Path, page: int, scale: float = 1.0):
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        bitmap = document[page].render(scale=scale)
+        return bitmap.to_pil() if hasattr(bitmap, "to_pil") else None, bitmap
+    finally:
+        pass
+
+
+def _grey_rows(path: Path, page: int):
+    """The page as rows of 0-255 grey values at 1 pixel per point, plus its size."""
+    document = pypdfium2.PdfDocument(str(path))
+    bitmap = document[page].render(scale=1.0, grayscale=True)
+    width, height, stride = bitmap.width, bitmap.height, bitmap.stride
+    buffer = bytes(bitmap.buffer)
+    rows = [buffer[y * stride: y * stride + width] for y in range(height)]
+    document.close()
+    return rows, width, height
+
+
+def _margins(path: Path, page: int) -> tuple[float, float]:
+    """Left and right margins, read from where the header rule starts and ends."""
+    reader = pypdf.PdfReader(path)
+    box = reader.pages[page].mediabox
+    return float(box.width), float(box.height)
+
+
+def ink_inside(path: Path, page: int) -> bool:
+    """True when the page has any ink at all away from its edges."""
+    rows, width, height = _grey_rows(path, page)
+    return any(value < 200 for row in rows[int(EDGE):height - int(EDGE)] for value in row[int(EDGE):width - int(EDGE)])
+
+
+def ink_outside(path: Path, page: int, left: float | None = None, right: float | None = None) -> int:
+    """Count dark pixels outside the margins: left/right side strips over the whole page, and top/bottom edges."""
+    rows, width, height = _grey_rows(path, page)
+    left = int(left if left is not None else 15 * MM)
+    right = int(right if right is not None else 15 * MM)
+    count = 0
+    for y, row in enumerate(rows):
+        if y < EDGE or y > height - EDGE:
+            count += sum(1 for value in row if value < 230)
+        else:
+            count += sum(1 for value in row[: left - 1] if value < 230)
+            count += sum(1 for value in row[width - right + 1:] if value < 230)
+    return count
