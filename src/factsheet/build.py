@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -28,6 +28,7 @@ from .problems import Problem, Severity
 from .templates import FONTS_FILE, TemplateError, load_template
 
 MANIFEST = "manifest.json"
+TRANSLATION_CODES = ("missing-translation", "stale-translation", "unversioned-translation")
 
 
 class BuildFailed(Exception):
@@ -142,8 +143,8 @@ class InputHasher:
             family = template.families[name]
             found[f"font:{name}:regular"] = self.file(family.regular)
             found[f"font:{name}:bold"] = self.file(family.bold)
-        catalog = Path(str(catalog_path(job.language)))
-        if catalog.is_file():
+        catalog = catalog_path(job.language, self.project.locale_dirs)
+        if catalog is not None:
             found[f"catalog:{job.language}"] = self.file(catalog)
         found["factsheet"] = self.code()
         return found
@@ -233,10 +234,17 @@ def timestamp_for(sheet: m.Sheet, source_date_epoch: int | None) -> dt.datetime:
 
 def build(project: m.Project, sheets: list[str] | None = None, languages: list[str] | None = None,
           templates: list[str] | None = None, out_dir: Path | None = None, *, source_date_epoch: int | None = None,
-          progress: Callable[[int, int, str], None] | None = None, clock: Callable[[], float] = time.perf_counter) -> BuildResult:
-    """Build the requested PDFs into `out_dir` (default: the project's out/); return what was written."""
+          progress: Callable[[int, int, str], None] | None = None, strict: bool = False,
+          clock: Callable[[], float] = time.perf_counter) -> BuildResult:
+    """Build the requested PDFs into `out_dir` (default: the project's out/); return what was written.
+
+    With `strict`, a missing or stale translation is an error instead of a
+    visibly marked fallback to the source text.
+    """
     started = clock()
     problems = check(project)
+    if strict:
+        problems = [replace(p, severity=Severity.ERROR) if p.code in TRANSLATION_CODES else p for p in problems]
     if any(p.is_error for p in problems):
         raise BuildFailed(problems)
     jobs = plan(project, sheets, languages, templates)

@@ -269,3 +269,17 @@ def translations_current(project: m.Project, problems: Problems) -> None:
             problems.warning(text.translations[lang].loc, "unknown-language",
                              f"{name} has a '{lang}' translation, but the project does not publish '{lang}': "
                              "add it to 'languages' in settings.yaml or remove the translation")
+
+
+@rule
+def interface_catalogs(project: m.Project, problems: Problems) -> None:
+    """Every published language has an interface catalog, or its PDFs would show English headings."""
+    if project.settings is None:
+        return
+    from .i18n import catalog_path
+
+    for language in project.settings.all_languages:
+        if language != "en" and catalog_path(language, project.locale_dirs) is None:
+            problems.warning(project.settings.loc, "missing-catalog",
+                             f"no interface catalog for '{language}': headings and labels would be in English; add "
+                             f"locale/{language.replace('-', '_')}/LC_MESSAGES/factsheet.po to the project (see README)")

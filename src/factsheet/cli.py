@@ -27,6 +27,7 @@ def cli() -> None:
       factsheet init my-desk      create a project with an example sheet
       factsheet check             report every problem in factsheets/
       factsheet build             write the PDFs into out/
+      factsheet status            show which translations are missing or stale
     """
 
 
@@ -79,6 +80,31 @@ def init(directory: Path) -> None:
     click.echo(f"Created {len(written)} files in {directory}. Next: factsheet check -C {directory}")
 
 
+@cli.command()
+@project_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="A table for people (text) or JSON for tools.")
+def status(project_dir: Path, fmt: str) -> None:
+    """Show translation status: per sheet and language, texts translated, missing, stale and unreviewed.
+
+    \b
+    Example:
+      factsheet status --format json
+    """
+    from .translations import project_status
+
+    rows = project_status(_load(project_dir))
+    if fmt == "json":
+        click.echo(json.dumps([{**row.__dict__, "complete": row.complete} for row in rows], indent=2))
+        return
+    header = ("sheet", "language", "texts", "translated", "missing", "stale", "unreviewed")
+    table = [header] + [(r.sheet, r.language, r.total, r.translated, r.missing, r.stale, r.unreviewed) for r in rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(str(cell).ljust(width) if i < 2 else str(cell).rjust(width)
+                             for i, (cell, width) in enumerate(zip(row, widths))).rstrip())
+
+
 def _split(values: tuple) -> list[str] | None:
     """Accept both `--lang ko,ru` and `--lang ko --lang ru`."""
     items = [item.strip() for value in values for item in value.split(",") if item.strip()]
@@ -93,8 +119,10 @@ def _split(values: tuple) -> list[str] | None:
               help="Templates to build (default: the settings' template and extra_templates).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: out/ in the project).")
+@click.option("--strict", is_flag=True, help="Treat a missing or stale translation as an error instead of falling back.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary line.")
-def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, out_dir: Path | None, quiet: bool) -> None:
+def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, out_dir: Path | None, strict: bool,
+          quiet: bool) -> None:
     """Validate, then write one PDF per sheet, language and template, and out/manifest.json.
 
     Nothing is written if any record has an error; a failed or interrupted
@@ -117,7 +145,7 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
 
     try:
         result = run_build(project, list(sheets) or None, _split(languages), _split(templates), out_dir,
-                           source_date_epoch=_source_date_epoch(), progress=progress)
+                           source_date_epoch=_source_date_epoch(), progress=progress, strict=strict)
     except BuildRequestError as exc:
         raise click.UsageError(str(exc)) from None
     except BuildFailed as exc:

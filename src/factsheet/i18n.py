@@ -13,6 +13,7 @@ import gettext
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 from typing import Callable
 
 from babel import Locale
@@ -59,30 +60,34 @@ class Translator:
         return self.language == "en" or bool(self.messages.get(message))
 
 
-def catalog_path(language: str):
-    """Where the .po catalog for `language` lives inside the package."""
-    return resources.files("factsheet") / "locale" / locale_id(language) / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalog_path(language: str, locale_dirs: tuple = ()) -> Path | None:
+    """The .po catalog for `language`: a project's own locale folders first, then the package's."""
+    name = Path(locale_id(language)) / "LC_MESSAGES" / f"{DOMAIN}.po"
+    for folder in (*locale_dirs, Path(str(resources.files("factsheet") / "locale"))):
+        if (Path(folder) / name).is_file():
+            return Path(folder) / name
+    return None
 
 
-def available_languages() -> list[str]:
+def available_languages(locale_dirs: tuple = ()) -> list[str]:
     """Languages that have an interface catalog, plus English, the catalogs' source."""
-    root = resources.files("factsheet") / "locale"
     found = {"en"}
-    if root.is_dir():
-        for child in root.iterdir():
-            if (child / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
-                found.add(child.name.replace("_", "-"))
+    for folder in (*locale_dirs, Path(str(resources.files("factsheet") / "locale"))):
+        if Path(folder).is_dir():
+            for child in Path(folder).iterdir():
+                if (child / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+                    found.add(child.name.replace("_", "-"))
     return sorted(found)
 
 
 @functools.lru_cache(maxsize=None)
-def translator(language: str) -> Translator:
+def translator(language: str, locale_dirs: tuple = ()) -> Translator:
     """The interface translator for a language (English when no catalog exists)."""
     locale = Locale.parse(locale_id(language))
-    path = catalog_path(language)
+    path = catalog_path(language, locale_dirs)
     messages: dict = {}
     plural = Translator.plural
-    if path.is_file():
+    if path is not None:
         from babel.messages.pofile import read_po
 
         with path.open("rb") as handle:
@@ -118,7 +123,7 @@ def format_when(value: m.When, t: Translator) -> str:
         return format_date(value.date(), "long", locale=t.locale)
     if isinstance(value, m.NotBefore):
         return t.gettext("on or after {date}", date=format_partial_date(value.date, t.locale))
-    return t.gettext("unknown")
+    return t.gettext("date unknown")
 
 
 def format_number(value: Decimal, locale: Locale) -> str:
@@ -126,18 +131,18 @@ def format_number(value: Decimal, locale: Locale) -> str:
     return format_decimal(value, locale=locale).replace("\u202f", "\u00a0")
 
 
-def format_value(value: m.Value, t: Translator) -> str:
-    """A claimed quantity in words the reader's language uses: "more than 6,000", "4–5"."""
+def format_value(value: m.Value, unit: str, t: Translator) -> str:
+    """A claimed quantity with its unit, as the reader's language says it: "more than 6,000 soldiers"."""
     low = format_number(value.low, t.locale) if value.low is not None else ""
     high = format_number(value.high, t.locale) if value.high is not None else ""
     patterns = {
-        "exact": lambda: low,
-        "range": lambda: t.gettext("{low}–{high}", low=low, high=high),
-        "more_than": lambda: t.gettext("more than {value}", value=low),
-        "at_least": lambda: t.gettext("at least {value}", value=low),
-        "fewer_than": lambda: t.gettext("fewer than {value}", value=high),
-        "at_most": lambda: t.gettext("at most {value}", value=high),
-        "about": lambda: t.gettext("about {value}", value=low),
+        "exact": lambda: t.gettext("{value} {unit}", value=low, unit=unit),
+        "range": lambda: t.gettext("{low}–{high} {unit}", low=low, high=high, unit=unit),
+        "more_than": lambda: t.gettext("more than {value} {unit}", value=low, unit=unit),
+        "at_least": lambda: t.gettext("at least {value} {unit}", value=low, unit=unit),
+        "fewer_than": lambda: t.gettext("fewer than {value} {unit}", value=high, unit=unit),
+        "at_most": lambda: t.gettext("at most {value} {unit}", value=high, unit=unit),
+        "about": lambda: t.gettext("about {value} {unit}", value=low, unit=unit),
     }
     return patterns[value.kind]()
 

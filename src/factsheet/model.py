@@ -271,7 +271,7 @@ class Actor:
 class Settings:
     """Project settings from factsheets/settings.yaml."""
 
-    organisation: str
+    organisation: Text
     source_language: str
     languages: tuple
     loc: Loc
@@ -301,6 +301,11 @@ class Project:
     def factsheets_dir(self) -> Path:
         """The folder that holds the YAML records."""
         return self.root / "factsheets"
+
+    @property
+    def locale_dirs(self) -> tuple:
+        """The project's own interface catalogs, searched before the package's."""
+        return (self.root / "locale",)
 
     def archive_dir(self) -> Path | None:
         """The folder of archived source copies, if one is set."""

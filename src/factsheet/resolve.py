@@ -28,7 +28,6 @@ LABELS = {
     "scale_linear": N_("Linear scale"),
     "scale_log": N_("Logarithmic scale: each step is ten times the one before"),
     "open_ended": N_("Arrow: no upper limit given"),
-    "unknown": N_("unknown"),
     "no_url": N_("address not recorded"),
     "publisher_unknown": N_("Publisher unknown"),
     "build": N_("Build {id}"),
@@ -191,7 +190,7 @@ class _Resolver:
         self.sheet = sheet
         self.language = language
         self.source_language = project.settings.source_language
-        self.t: Translator = translator(language)
+        self.t: Translator = translator(language, project.locale_dirs)
         self.labels = {key: self.t.gettext(message) for key, message in LABELS.items()}
         self.labels.update({f"status_{key}": self.t.gettext(message) for key, message in STATUS_LABELS.items()})
         self.numbers: dict[str, int] = {}
@@ -223,15 +222,15 @@ class _Resolver:
                      format_partial_date(fact.date, self.t.locale) if fact.date else None,
                      self.cite(fact.citations), fact.key)
 
-    def claim(self, claim: m.Claim) -> RClaim:
+    def claim(self, claim: m.Claim, unit: RText) -> RClaim:
         note = self.text(claim.note, f"claim '{claim.id}' note") if claim.note else None
-        return RClaim(claim.id, claim.value, format_value(claim.value, self.t), self.attribution(claim.attribution),
+        return RClaim(claim.id, claim.value, format_value(claim.value, unit.text, self.t), self.attribution(claim.attribution),
                       format_partial_date(claim.as_of, self.t.locale), self.cite(claim.citations), note)
 
     def figure(self, figure: m.Figure) -> RFigure:
-        return RFigure(figure.id, self.text(figure.label, f"figure '{figure.id}' label"),
-                       self.text(figure.unit, f"figure '{figure.id}' unit"), figure.disputed, figure.key,
-                       tuple(self.claim(c) for c in figure.claims))
+        unit = self.text(figure.unit, f"figure '{figure.id}' unit")
+        return RFigure(figure.id, self.text(figure.label, f"figure '{figure.id}' label"), unit, figure.disputed, figure.key,
+                       tuple(self.claim(c, unit) for c in figure.claims))
 
     def timeline(self, facts: list) -> tuple:
         dated = [(fact.date, fact.text, f"fact '{fact.id}' text", fact.citations) for fact in facts if fact.date]
@@ -249,6 +248,13 @@ class _Resolver:
                        format_when(source.published, self.t),
                        source.url if isinstance(source.url, str) else None, note)
 
+    def _organisation(self) -> str:
+        # The desk's name is a proper name: a translation is used where given, else the name as written,
+        # without the fallback mark that untranslated content gets.
+        name = self.project.settings.organisation
+        translation = name.translations.get(self.language)
+        return translation.text if translation is not None else name.source
+
     def resolve(self) -> ResolvedSheet:
         sheet = self.sheet
         sections = tuple(RSection(s.id, self.text(s.title, f"section '{s.id}' title"), tuple(self.fact(f) for f in s.facts))
@@ -259,7 +265,8 @@ class _Resolver:
         resolved = ResolvedSheet(
             sheet.id, self.language, self.source_language,
             self.text(sheet.title, f"sheet '{sheet.id}' title"), self.text(sheet.summary, f"sheet '{sheet.id}' summary"),
-            format_partial_date(sheet.as_of, self.t.locale), self.project.settings.organisation,
+            format_partial_date(sheet.as_of, self.t.locale),
+            self._organisation(),
             sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)),
         )

@@ -580,7 +580,7 @@ def read_sheet(r: Reader, node: Node, owner: str, default_languages: tuple) -> m
 
 
 SETTINGS_FIELDS = {
-    "organisation": Field(string, required=True, hint="the desk's name, shown on every page"),
+    "organisation": Field(text, required=True, hint="the desk's name, shown on every page"),
     "source_language": Field(language, required=True, hint="the language editors write in, like en"),
     "languages": Field(languages, required=True, hint="target languages, like [ko, ru, uk], or []"),
     "template": Field(slug, default="briefing"),
@@ -597,10 +597,16 @@ def _slugs(r: Reader, node: Node) -> tuple:
 
 def read_settings(r: Reader, node: Node, path: Path) -> m.Settings | None:
     """Read the project settings file."""
+    declared = node.get("source_language") if isinstance(node, Map) else None
+    if isinstance(declared, Scalar):
+        try:
+            r = Reader(r.problems, check_language(declared.value))
+        except LanguageError:
+            pass  # reported when the field itself is read
     v = r.record(node, SETTINGS_FIELDS, "settings")
     if not v:
         return None
-    return m.Settings(v["organisation"] or "", v["source_language"] or "en", v["languages"] or (), v["_loc"],
+    return m.Settings(v["organisation"] or m.Text("", v["_loc"]), v["source_language"] or "en", v["languages"] or (), v["_loc"],
                       v["template"] or "briefing", v["archive"], v["extra_templates"] or ())
 
 

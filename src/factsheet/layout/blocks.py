@@ -59,12 +59,9 @@ def table(rows: list, widths: list, style: list, ctx: Context) -> Table:
 def badge(ctx: Context, status: str, label: str) -> Table:
     """A small coloured status badge; the same colour and shape for a status everywhere."""
     cell = ctx.para(ctx.m(label.upper(), "body", bold=True), "badge")
-    return table([[cell]], [BADGE_WIDTH], [("BACKGROUND", (0, 0), (-1, -1), ctx.colour(status)),
+    return table([[cell]], [ctx.badge_width], [("BACKGROUND", (0, 0), (-1, -1), ctx.colour(status)),
                                            ("ROUNDEDCORNERS", [2, 2, 2, 2]),
                                            ("TOPPADDING", (0, 0), (-1, -1), 1.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.6)], ctx)
-
-
-BADGE_WIDTH = 56
 
 
 @builder("title-band")
@@ -116,8 +113,7 @@ def summary(ctx: Context, options: dict) -> list:
 
 
 def _claim_cell(ctx: Context, figure: RFigure, claim) -> list:
-    value = ctx.para(f"{ctx.m(claim.value_text, 'figures')} "
-                     f"<font size=\"{ctx.template.sizes['body']}\">{ctx.rtext(figure.unit, 'body')}</font>", "figure")
+    value = ctx.para(ctx.m(claim.value_text, "figures") + (" †" if figure.unit.fallback else ""), "figure")
     who = ctx.para(ctx.m(ctx.label("according_to", who=claim.attribution)) + ctx.cites(claim.citations), "small")
     cell = [value, who]
     if claim.note:
@@ -138,7 +134,7 @@ def key_figures(ctx: Context, options: dict) -> list:
         head = [top]
         if figure.disputed:
             head = [table([[top, badge(ctx, "disputed", ctx.label("status_disputed"))]],
-                          [None, BADGE_WIDTH], [], ctx)]
+                          [None, ctx.badge_width], [], ctx)]
         claims = [_claim_cell(ctx, figure, claim) for claim in figure.claims]
         cards.append((head, claims))
     rows = []
@@ -175,7 +171,7 @@ def fact_row(ctx: Context, fact: RFact) -> list:
 def facts_table(ctx: Context, facts: list) -> Table:
     """Facts one per row, badge on the left."""
     rows = [fact_row(ctx, fact) for fact in facts]
-    return table(rows, [BADGE_WIDTH + 7, ctx.width - BADGE_WIDTH - 7],
+    return table(rows, [ctx.badge_width + 7, ctx.width - ctx.badge_width - 7],
                  [("BOTTOMPADDING", (0, 0), (-1, -1), 4.5), ("TOPPADDING", (0, 0), (0, -1), 1)], ctx)
 
 
@@ -223,7 +219,7 @@ def disputed_figures(ctx: Context, options: dict) -> list:
             head += ["", ""]
         rows = [head]
         for index, claim in enumerate(figure.claims):
-            value = [ctx.para(f"<b>{ctx.m(claim.value_text)}</b> {ctx.rtext(figure.unit)}")]
+            value = [ctx.para(f"<b>{ctx.m(claim.value_text)}</b>" + (" †" if figure.unit.fallback else ""))]
             if claim.note:
                 value.append(ctx.para(ctx.rtext(claim.note), "small"))
             row = [value, ctx.para(ctx.m(claim.attribution) + ctx.cites(claim.citations)), ctx.para(ctx.m(claim.as_of), "small")]
@@ -250,9 +246,7 @@ def disputed_figures(ctx: Context, options: dict) -> list:
 
 
 def _locale(ctx: Context):
-    from ..i18n import translator
-
-    return translator(ctx.sheet.language).locale
+    return ctx.sheet.translator.locale
 
 
 @builder("timeline")

@@ -54,13 +54,22 @@ class Context:
     @property
     def marking(self) -> str:
         """The template's distribution marking in the sheet's language (template text, else catalog)."""
-        from ..i18n import translator
-
         marking = self.template.marking
         translation = marking.translations.get(self.sheet.language)
         if translation is not None:
             return translation.text
-        return translator(self.sheet.language).gettext(marking.source)
+        return self.sheet.translator.gettext(marking.source)
+
+    @property
+    def badge_width(self) -> float:
+        """Width of a status badge: wide enough for the longest status word of this language, on one line."""
+        from ..fonts import string_width
+
+        style = self.styles["badge"]
+        role = self.fonts.role("body", bold=True)
+        longest = max(string_width(role, self.sheet.labels[f"status_{s}"].upper(), style.fontSize)
+                      for s in ("confirmed", "reported", "claimed", "disputed"))
+        return max(44.0, longest + 8)
 
     def colour(self, name: str) -> colors.Color:
         """A template colour as a ReportLab colour."""
