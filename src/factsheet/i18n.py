@@ -106,13 +106,20 @@ def translator(language: str, locale_dirs: tuple = ()) -> Translator:
 # --- formatting ---------------------------------------------------------------
 
 
+def no_break(text: str) -> str:
+    """CLDR's narrow no-break space as a no-break space: PDF line breaking treats the former as a space."""
+    return text.replace("\u202f", "\u00a0")
+
+
 def format_partial_date(value: m.PartialDate, locale: Locale) -> str:
     """A day, month or year in the locale's long form ("June 30, 2025", "октябрь 2024 г.")."""
     if value.precision == "day":
-        return format_date(value.earliest(), "long", locale=locale)
-    if value.precision == "month":
-        return format_skeleton("yMMMM", value.earliest(), locale=locale)
-    return format_skeleton("y", value.earliest(), locale=locale)
+        text = format_date(value.earliest(), "long", locale=locale)
+    elif value.precision == "month":
+        text = format_skeleton("yMMMM", value.earliest(), locale=locale)
+    else:
+        text = format_skeleton("y", value.earliest(), locale=locale)
+    return no_break(text)
 
 
 def format_when(value: m.When, t: Translator) -> str:
@@ -120,7 +127,7 @@ def format_when(value: m.When, t: Translator) -> str:
     if isinstance(value, m.PartialDate):
         return format_partial_date(value, t.locale)
     if isinstance(value, dt.datetime):
-        return format_date(value.date(), "long", locale=t.locale)
+        return no_break(format_date(value.date(), "long", locale=t.locale))
     if isinstance(value, m.NotBefore):
         return t.gettext("on or after {date}", date=format_partial_date(value.date, t.locale))
     return t.gettext("date unknown")
@@ -128,7 +135,7 @@ def format_when(value: m.When, t: Translator) -> str:
 
 def format_number(value: Decimal, locale: Locale) -> str:
     """A number with the locale's grouping and decimal signs."""
-    return format_decimal(value, locale=locale).replace("\u202f", "\u00a0")
+    return no_break(format_decimal(value, locale=locale))
 
 
 def format_value(value: m.Value, unit: str, t: Translator) -> str:
