@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from conftest import REPO_ROOT
 from factsheet.checks import check
 from factsheet.cli import cli
 from factsheet.project import load_project
@@ -86,3 +87,27 @@ def test_skeleton_files():
     files = skeleton_files()
     assert {"factsheets/settings.yaml", "factsheets/actors.yaml", "factsheets/sources.yaml",
             "factsheets/sheets/example.yaml", "archive/gazette-bridge.txt"} <= set(files)
+
+
+def test_format_doc_example_is_what_init_writes():
+    """docs/format.md shows the init project in full; keep the two identical."""
+    import re
+
+    from factsheet.scaffold import skeleton_files
+
+    doc = (REPO_ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    example = doc[doc.index("## A complete example"):]
+    blocks = dict((name, body) for name, body in re.findall(r"```yaml\n# (\S+)\n(.*?)```", example, re.S))
+    files = skeleton_files()
+    assert set(blocks) == {name for name in files if name.endswith(".yaml")}
+    for name, body in blocks.items():
+        assert files[name].decode("utf-8") == body, name
+
+
+def test_init_project_builds_with_the_shipped_templates(tmp_path):
+    from factsheet.build import build
+
+    create_project(tmp_path / "desk")
+    assert sorted(p.name for p in (tmp_path / "desk" / "templates").iterdir()) == ["briefing.yaml", "card.yaml", "fonts.yaml"]
+    result = build(load_project(tmp_path / "desk"), templates=["briefing", "card"])
+    assert sorted(o.file for o in result.outputs) == ["example.en.card.pdf", "example.en.pdf"]

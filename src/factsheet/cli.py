@@ -77,7 +77,7 @@ def init(directory: Path) -> None:
         written = create_project(directory)
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"Created {len(written)} files in {directory}. Next: factsheet check -C {directory}")
+    click.echo(f"Created {len(written)} files in {directory}. Next: factsheet check -C {directory}, then factsheet build -C {directory}")
 
 
 @cli.command()
