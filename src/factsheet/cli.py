@@ -28,6 +28,7 @@ def cli() -> None:
       factsheet check             report every problem in factsheets/
       factsheet build             write the PDFs into out/
       factsheet status            show which translations are missing or stale
+      factsheet send              email each reader their briefings
     """
 
 
@@ -35,30 +36,37 @@ def cli() -> None:
 @project_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output for people (text) or for tools (json).")
-def check(project_dir: Path, fmt: str) -> None:
+@click.option("--recipients", "recipients_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also check a recipients file, without sending anything.")
+def check(project_dir: Path, fmt: str, recipients_file: Path | None) -> None:
     """Check every record and report all problems as file:line:col.
 
     Exits 0 when there are no errors (warnings and notes allowed), 1 when
     there are errors, 2 on a usage error.
 
     \b
-    Example:
+    Examples:
       factsheet check --format json > problems.json
+      factsheet check --recipients readers.yaml
     """
     from .checks import check as run_checks
-    from .problems import Severity, summarize
+    from .problems import Severity, sort_problems, summarize
 
     project = _load(project_dir)
     problems = run_checks(project)
+    files = len(project.files)
+    if recipients_file is not None:
+        problems = sort_problems(problems + _recipients(project, recipients_file)[1])
+        files += 1
     cwd = Path.cwd()
     if fmt == "json":
         counts = {s.value + "s": sum(1 for p in problems if p.severity is s) for s in Severity}
-        click.echo(json.dumps({"problems": [p.to_json(cwd) for p in problems], "files": len(project.files),
+        click.echo(json.dumps({"problems": [p.to_json(cwd) for p in problems], "files": files,
                                "summary": counts}, ensure_ascii=False, indent=2))
     else:
         for problem in problems:
             click.echo(problem.format(cwd))
-        click.echo(summarize(problems, len(project.files)), err=bool(problems))
+        click.echo(summarize(problems, files), err=bool(problems))
     sys.exit(EXIT_PROBLEMS if any(p.is_error for p in problems) else EXIT_OK)
 
 
@@ -103,6 +111,85 @@ def status(project_dir: Path, fmt: str) -> None:
     for row in table:
         click.echo("  ".join(str(cell).ljust(width) if i < 2 else str(cell).rjust(width)
                              for i, (cell, width) in enumerate(zip(row, widths))).rstrip())
+
+
+@cli.command()
+@project_option
+@click.option("--recipients", "recipients_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Recipients file (default: mail.recipients in settings.yaml).")
+@click.option("--dry-run", is_flag=True, help="Write each message as an .eml file under out/mail/ and send nothing.")
+@click.option("--sheet", "sheets", multiple=True, metavar="SHEET", help="Only these sheets (repeatable).")
+@click.option("--resend", is_flag=True, help="Send again messages the ledger records as sent or unknown.")
+@click.option("--rate", type=click.FloatRange(min=0.1), default=None, metavar="N", help="At most N messages per minute.")
+@click.option("--allow-insecure", is_flag=True, help="Allow FACTSHEET_SMTP_SECURITY=none to a host that is not loopback.")
+def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets: tuple, resend: bool, rate: float | None,
+         allow_insecure: bool) -> None:
+    """Email each recipient their briefings in their language, exactly once.
+
+    Needs up-to-date PDFs (run build first). SMTP settings come from
+    FACTSHEET_SMTP_HOST, _PORT, _USER, _PASSWORD, _SECURITY (starttls, tls or
+    none) and _CAFILE, or from mail.smtp in settings.yaml (never the password).
+    out/mail/ledger.jsonl records every hand-over, so a second run sends only
+    what is new or changed.
+
+    \b
+    Examples:
+      factsheet send --recipients readers.yaml --dry-run
+      FACTSHEET_SMTP_HOST=smtp.example.org factsheet send --recipients readers.yaml
+    """
+    import datetime as dt
+    import os
+
+    from .checks import check as run_checks
+    from .mail.config import SmtpConfigError, smtp_settings
+    from .mail.send import SendRefused, send as run_send
+
+    project = _load(project_dir)
+    cwd = Path.cwd()
+    problems = run_checks(project)
+    recipients, recipient_problems = _recipients(project, recipients_file)
+    errors = [p for p in problems + recipient_problems if p.is_error]
+    if errors:
+        for problem in errors:
+            click.echo(problem.format(cwd))
+        click.echo(f"Nothing sent: {len(errors)} error(s).", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    try:
+        smtp = None if dry_run else smtp_settings(project.settings.mail, os.environ, allow_insecure)
+    except SmtpConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    with click.progressbar(length=len(recipients), label="Sending" if not dry_run else "Writing", file=sys.stderr,
+                           show_pos=True) as bar:
+        try:
+            report = run_send(project, recipients, smtp=smtp, dry_run=dry_run, resend=resend, sheets=list(sheets) or None,
+                              now=dt.datetime.now(dt.timezone.utc), rate=rate, progress=lambda outcome: bar.update(1))
+        except SendRefused as exc:
+            click.echo(f"\nNothing sent: {exc}", err=True)
+            sys.exit(EXIT_PROBLEMS)
+    for outcome in report.outcomes:
+        if outcome.state in ("failed", "unknown"):
+            click.echo(f"{outcome.state}: {outcome.address}: {outcome.detail}", err=True)
+    if dry_run:
+        from .problems import display_path
+
+        click.echo(f"Wrote {report.count('written')} messages to {display_path(report.mail_dir, cwd)}/; sent nothing.")
+    else:
+        click.echo(report.summary())
+    sys.exit(EXIT_PROBLEMS if report.count("failed") or report.count("unknown") else EXIT_OK)
+
+
+def _recipients(project, path: Path | None):
+    """Load the recipients named by option or settings; a missing file is a usage error."""
+    from .mail.recipients import load_recipients
+
+    mail = project.settings.mail if project.settings else None
+    if path is None and mail is not None and mail.recipients:
+        path = project.root / mail.recipients
+    if path is None:
+        raise click.UsageError("no recipients file: pass --recipients FILE or set mail.recipients in settings.yaml")
+    if not path.is_file():
+        raise click.UsageError(f"recipients file {path} does not exist")
+    return load_recipients(path, project)
 
 
 def _split(values: tuple) -> list[str] | None:

@@ -278,6 +278,7 @@ class Settings:
     template: str = "briefing"
     archive: str | None = None
     extra_templates: tuple = ()
+    mail: object | None = None  # MailSettings, when the desk sends by email
 
     @property
     def all_languages(self) -> tuple:

@@ -123,8 +123,12 @@ def scalar(node: Node, expected: str = "text") -> Scalar:
     return node
 
 
-def string(r: Reader | None, node: Node) -> str:
-    """A non-empty string, refusing values that YAML would read as something else."""
+def string(r: Reader | None, node: Node, fold: bool = True) -> str:
+    """A non-empty string, refusing values that YAML would read as something else.
+
+    Line breaks inside the value are folded to spaces unless `fold` is False,
+    for values (email headers) where a line break must be seen and refused.
+    """
     s = scalar(node)
     if s.plain and s.implicit:
         reading = IMPLICIT_TYPES.get(s.implicit, "something other than text")
@@ -137,7 +141,12 @@ def string(r: Reader | None, node: Node) -> str:
         raise FieldError("is empty: give a value, or write 'unknown' if the source does not say", "empty-value")
     if len(text) > MAX_TEXT:
         raise FieldError(f"is {len(text)} characters long; the limit is {MAX_TEXT}: shorten it", "too-long")
-    return " ".join(text.split()) if "\n" in text else text
+    return " ".join(text.split()) if fold and "\n" in text else text
+
+
+def exact_string(r: Reader | None, node: Node) -> str:
+    """A string exactly as written (only leading and trailing spaces dropped)."""
+    return string(r, node, fold=False)
 
 
 def string_or_unknown(r: Reader, node: Node) -> str | m.Unknown:
@@ -586,7 +595,14 @@ SETTINGS_FIELDS = {
     "template": Field(slug, default="briefing"),
     "extra_templates": Field(lambda r, n: _slugs(r, n), default=()),
     "archive": Field(string),
+    "mail": Field(lambda r, n: _mail(r, n)),
 }
+
+
+def _mail(r: Reader, node: Node):
+    from .mail.config import read_mail_settings  # only projects that send need the mail settings
+
+    return read_mail_settings(r, node)
 
 
 def _slugs(r: Reader, node: Node) -> tuple:
@@ -607,7 +623,7 @@ def read_settings(r: Reader, node: Node, path: Path) -> m.Settings | None:
     if not v:
         return None
     return m.Settings(v["organisation"] or m.Text("", v["_loc"]), v["source_language"] or "en", v["languages"] or (), v["_loc"],
-                      v["template"] or "briefing", v["archive"], v["extra_templates"] or ())
+                      v["template"] or "briefing", v["archive"], v["extra_templates"] or (), v["mail"])
 
 
 def _month_name(month: int) -> str:

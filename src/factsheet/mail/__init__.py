@@ -1,0 +1,1 @@
+"""Sending briefings by email: recipients, messages, transport and the ledger."""

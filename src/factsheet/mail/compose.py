@@ -1,0 +1,172 @@
+"""Compose one message per recipient, in the recipient's language, from what `build` wrote."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+
+from babel import Locale
+
+from .. import model as m
+from ..build import output_name
+from ..i18n import format_partial_date, translator
+from ..languages import locale_id
+from ..resolve import resolve_sheet
+from .config import MailSettings
+from .headers import check_header_value
+from .recipients import Recipient
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A built PDF chosen for a recipient."""
+
+    sheet: str
+    language: str
+    file: str
+    sha256: str
+    wanted: str  # the recipient's first language; differs from `language` after a fallback
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Everything needed to send one recipient their briefings, and to recognise it next time."""
+
+    recipient: Recipient
+    language: str
+    attachments: tuple
+    key: str
+    message_id: str
+    problems: tuple = field(default=())
+
+
+def choose_attachments(project: m.Project, recipient: Recipient, manifest: dict) -> tuple[list[Attachment], list[str]]:
+    """For each wanted sheet, the PDF in the first of the recipient's languages that exists; and what is missing."""
+    settings = project.settings
+    template = recipient.template or settings.template
+    chosen, missing = [], []
+    for sheet_id in recipient.sheets or list(project.sheets):
+        sheet = project.sheets[sheet_id]
+        candidates = [lang for lang in (*recipient.languages, settings.source_language) if lang in sheet.languages]
+        for language in dict.fromkeys(candidates):
+            name = output_name(sheet_id, language, template, settings.template)
+            if name in manifest:
+                chosen.append(Attachment(sheet_id, language, name, manifest[name]["sha256"], recipient.languages[0]))
+                break
+        else:
+            missing.append(output_name(sheet_id, candidates[0] if candidates else settings.source_language, template,
+                                       settings.template))
+    return chosen, missing
+
+
+def delivery_key(address: str, attachments: list[Attachment]) -> str:
+    """Same recipient and same PDF content give the same key; any new PDF makes the message due again."""
+    digest = hashlib.sha256(address.lower().encode())
+    for item in sorted(attachments, key=lambda a: a.file):
+        digest.update(f"\0{item.file}\0{item.sha256}".encode())
+    return digest.hexdigest()[:24]
+
+
+def plan_delivery(project: m.Project, recipient: Recipient, manifest: dict, mail: MailSettings) -> Delivery:
+    """Which PDFs a recipient gets, the delivery key and a deterministic Message-ID."""
+    attachments, missing = choose_attachments(project, recipient, manifest)
+    key = delivery_key(recipient.address, attachments)
+    domain = mail.from_address.rpartition("@")[2]
+    problems = tuple(f"{name} has not been built" for name in missing)
+    return Delivery(recipient, recipient.languages[0], tuple(attachments), key, f"<{key}@{domain}>", problems)
+
+
+def _language_name(code: str, in_language: str) -> str:
+    return Locale.parse(locale_id(code)).get_display_name(Locale.parse(locale_id(in_language))) or code
+
+
+def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir: Path, now: dt.datetime) -> EmailMessage:
+    """The message for one delivery: subject and bodies in the recipient's language, PDFs attached."""
+    recipient = delivery.recipient
+    t = translator(delivery.language, project.locale_dirs)
+    sheets = [(item, resolve_sheet(project, project.sheets[item.sheet], item.language)) for item in delivery.attachments]
+    latest = max((project.sheets[item.sheet].as_of for item in delivery.attachments), default=None)
+    titles = "; ".join(resolved.title.text for _, resolved in sheets)
+    subject = t.ngettext("Briefing as of {date}: {titles}", "{n} briefings as of {date}: {titles}", len(sheets),
+                         date=format_partial_date(latest, t.locale) if latest else "", titles=titles)
+    text_parts, html_parts = [t.gettext("Hello {name},", name=recipient.name), ""], \
+        [f"<p>{html.escape(t.gettext('Hello {name},', name=recipient.name))}</p>"]
+    intro = t.ngettext("Here is the latest briefing.", "Here are the latest {n} briefings.", len(sheets))
+    text_parts += [intro, ""]
+    html_parts.append(f"<p>{html.escape(intro)}</p>")
+    for item, resolved in sheets:
+        block, markup = _sheet_section(item, resolved, t)
+        text_parts += block
+        html_parts.append(markup)
+    text_parts += ["--", resolved_organisation(project, delivery.language)]
+    html_parts.append(f"<hr><p>{html.escape(resolved_organisation(project, delivery.language))}</p>")
+    if mail.list_unsubscribe:
+        note = t.gettext("To stop receiving these briefings: {link}", link=mail.list_unsubscribe)
+        text_parts.append(note)
+        html_parts.append(f"<p><small>{html.escape(note)}</small></p>")
+
+    message = EmailMessage(policy=SMTP)
+    headers = {
+        "From": Address(display_name=mail.from_name, addr_spec=mail.from_address),
+        "To": Address(display_name=recipient.name, addr_spec=recipient.address),
+        "Subject": subject,
+        "Date": format_datetime(now),
+        "Message-ID": delivery.message_id,
+    }
+    if mail.reply_to:
+        headers["Reply-To"] = mail.reply_to
+    if mail.list_unsubscribe:
+        headers["List-Unsubscribe"] = f"<{mail.list_unsubscribe}>"
+    for name, value in headers.items():
+        for part in (value.display_name, value.addr_spec) if isinstance(value, Address) else (value,):
+            check_header_value(str(part), f"the {name} header")
+        message[name] = value
+    message.set_content("\n".join(text_parts) + "\n")
+    message.add_alternative(f"<!DOCTYPE html><html lang=\"{html.escape(delivery.language)}\"><body>"
+                            + "".join(html_parts) + "</body></html>\n", subtype="html")
+    for item in delivery.attachments:
+        message.add_attachment((out_dir / item.file).read_bytes(), maintype="application", subtype="pdf", filename=item.file)
+    message["Content-Language"] = delivery.language  # after the body: set_content() clears Content-* headers
+    return message
+
+
+def resolved_organisation(project: m.Project, language: str) -> str:
+    """The desk's name in a language, as the PDFs show it."""
+    name = project.settings.organisation
+    translation = name.translations.get(language)
+    return translation.text if translation is not None else name.source
+
+
+def _sheet_section(item: Attachment, resolved, t) -> tuple[list[str], str]:
+    """Plain-text lines and HTML for one attached sheet: title, date, summary, key figures, fallback note."""
+    lines = [resolved.title.text, resolved.labels["as_of"].format(date=resolved.as_of), "", resolved.summary.text]
+    markup = [f"<h2>{html.escape(resolved.title.text)}</h2>",
+              f"<p><em>{html.escape(resolved.labels['as_of'].format(date=resolved.as_of))}</em></p>",
+              f"<p>{html.escape(resolved.summary.text)}</p>"]
+    if item.language != item.wanted:
+        note = t.gettext("This briefing is not available in {wanted}; it is attached in {language}.",
+                         wanted=_language_name(item.wanted, t.language), language=_language_name(item.language, t.language))
+        lines.insert(0, f"[{note}]")
+        markup.insert(0, f"<p><strong>{html.escape(note)}</strong></p>")
+    figures = [f for f in resolved.figures if f.key]
+    if figures:
+        lines += ["", resolved.labels["key_figures"] + ":"]
+        markup.append(f"<h3>{html.escape(resolved.labels['key_figures'])}</h3><ul>")
+        for figure in figures:
+            for claim in figure.claims:
+                who = resolved.labels["according_to"].format(who=claim.attribution)
+                line = f"{figure.label.text}: {claim.value_text} ({who}, {claim.as_of})"
+                lines.append(f"- {line}")
+                markup.append(f"<li>{html.escape(line)}</li>")
+        markup.append("</ul>")
+    attached = t.gettext("Attached: {file}", file=item.file)
+    lines += ["", attached, "", ""]
+    markup.append(f"<p>{html.escape(attached)}</p>")
+    return lines, "".join(markup)

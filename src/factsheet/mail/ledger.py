@@ -1,0 +1,69 @@
+"""The send ledger: an append-only JSON-lines file recording intent before and outcome after each hand-over.
+
+A message is due unless the ledger says the server accepted it (for the same
+recipient and the same PDF content). An intent with no outcome means the
+process died between handing the message over and hearing the reply: the
+message may or may not have gone, so it is reported as unknown and not sent
+again unless asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SENT, FAILED, UNKNOWN, DUE = "sent", "failed", "unknown", "due"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The latest thing the ledger knows about one delivery key."""
+
+    state: str
+    detail: str = ""
+
+
+class Ledger:
+    """Read the ledger once, then append one line per event, each flushed to disk before going on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, Entry] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return
+        for line in lines:
+            try:
+                event = json.loads(line)
+                key, kind = event["key"], event["event"]
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a crash: the event it began never completed
+            if kind == "intent":
+                self.entries[key] = Entry(UNKNOWN, event.get("message_id", ""))
+            elif kind == "sent":
+                self.entries[key] = Entry(SENT, event.get("reply", ""))
+            elif kind == "failed":
+                self.entries[key] = Entry(FAILED, event.get("error", ""))
+            elif kind == "resend":
+                self.entries.pop(key, None)
+
+    def state(self, key: str) -> str:
+        """sent, failed, unknown, or due (never tried)."""
+        entry = self.entries.get(key)
+        return entry.state if entry else DUE
+
+    def record(self, key: str, event: str, **fields) -> None:
+        """Append one event and make sure it is on disk before returning."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"event": event, "key": key, **fields}, ensure_ascii=False, sort_keys=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.entries[key] = Entry({"intent": UNKNOWN, "sent": SENT, "failed": FAILED}.get(event, DUE), "")

@@ -1,0 +1,175 @@
+"""`send`: every recipient gets their briefings exactly once, recorded in the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .. import model as m
+from ..build import InputHasher, combined_hash, plan, read_manifest
+from ..templates import TemplateError, load_template
+from .compose import Delivery, compose, plan_delivery
+from .config import MailSettings, SmtpSettings
+from .headers import UnsafeHeader
+from .ledger import SENT, UNKNOWN, Ledger
+from .recipients import Recipient
+from .transport import PermanentFailure, SmtpTransport, TransientFailure, TransportError
+
+LEDGER = "ledger.jsonl"
+
+
+class SendRefused(Exception):
+    """Nothing was sent: the PDFs are missing or out of date, or the settings are incomplete."""
+
+
+@dataclass
+class Outcome:
+    """What happened to one recipient's message."""
+
+    address: str
+    state: str  # sent | skipped | failed | unknown | written
+    detail: str = ""
+
+
+@dataclass
+class SendReport:
+    """Every recipient's outcome, and the counts the summary line gives."""
+
+    outcomes: list = field(default_factory=list)
+    connections: int = 0
+    mail_dir: Path | None = None
+
+    def count(self, state: str) -> int:
+        """How many recipients ended in `state`."""
+        return sum(1 for o in self.outcomes if o.state == state)
+
+    def summary(self) -> str:
+        """One line: sent, skipped, failed, unknown."""
+        return (f"Sent {self.count('sent')}, skipped {self.count('skipped')} (already sent), "
+                f"failed {self.count('failed')}, unknown {self.count('unknown')}.")
+
+
+def verify_outputs(project: m.Project, out_dir: Path, templates: set[str]) -> dict:
+    """The manifest, after checking every PDF of these templates is present, intact and built from the current inputs."""
+    manifest = read_manifest(out_dir)
+    hasher = InputHasher(project)
+    loaded = {}
+    stale = []
+    for job in plan(project, None, None, sorted(templates)):
+        if job.template not in loaded:
+            try:
+                loaded[job.template] = load_template(project.root / "templates", job.template)
+            except TemplateError as exc:
+                raise SendRefused(f"template '{job.template}' has problems: {exc}") from None
+        entry = manifest.get(job.filename)
+        path = out_dir / job.filename
+        if entry is None or not path.is_file():
+            stale.append(f"{job.filename} is missing")
+        elif entry.get("input_hash") != combined_hash(hasher.inputs(job, loaded[job.template]), job):
+            stale.append(f"{job.filename} is older than its inputs")
+        elif entry.get("sha256") != _sha256(path):
+            stale.append(f"{job.filename} does not match the manifest")
+    if stale:
+        shown = "; ".join(stale[:5]) + (f"; and {len(stale) - 5} more" if len(stale) > 5 else "")
+        raise SendRefused(f"refusing to send: {shown}. Run 'factsheet build' first")
+    return manifest
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def eml_name(index: int, address: str) -> str:
+    """A safe file name for a dry-run message."""
+    return f"{index:04d}-{re.sub(r'[^a-z0-9]+', '-', address.lower()).strip('-')[:60]}.eml"
+
+
+def send(project: m.Project, recipients: list[Recipient], *, out_dir: Path | None = None,
+         smtp: SmtpSettings | None = None, dry_run: bool = False, resend: bool = False,
+         sheets: list[str] | None = None, now: dt.datetime, rate: float | None = None,
+         sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 1.0,
+         progress: Callable[[Outcome], None] | None = None) -> SendReport:
+    """Send (or, with dry_run, write as .eml) one message per recipient; the ledger makes it exactly once."""
+    mail: MailSettings | None = project.settings.mail
+    if mail is None:
+        raise SendRefused("settings.yaml has no 'mail' section: add from_name and from_address (see README, Sending)")
+    if not dry_run and smtp is None:
+        raise SendRefused("no SMTP server configured: set FACTSHEET_SMTP_HOST (see README, Sending)")
+    out_dir = (out_dir or project.root / "out").resolve()
+    unknown_sheets = [s for s in sheets or () if s not in project.sheets]
+    if unknown_sheets:
+        raise SendRefused(f"no sheet named {', '.join(unknown_sheets)}")
+    templates = {r.template or project.settings.template for r in recipients}
+    manifest = verify_outputs(project, out_dir, templates)
+    mail_dir = out_dir / "mail"
+    ledger = Ledger(mail_dir / LEDGER)
+    report = SendReport(mail_dir=mail_dir)
+    transport = None if dry_run else SmtpTransport(smtp, retries=retries, backoff=backoff, sleep=sleep)
+    deliveries = [plan_delivery(project, _restricted(r, sheets), manifest, mail) for r in recipients]
+    due = [d for d in deliveries if resend or ledger.state(d.key) not in (SENT, UNKNOWN)]
+    if transport is not None and due:
+        try:
+            transport.open()  # before any intent is recorded: a server we cannot or must not use gets nothing
+        except (TransportError, TransientFailure) as exc:
+            raise SendRefused(str(exc)) from None
+    try:
+        for index, delivery in enumerate(deliveries, 1):
+            outcome = _deliver(project, delivery, mail, out_dir, now, ledger, transport, dry_run, resend, index, mail_dir)
+            report.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+            if outcome.state == "sent" and rate and index < len(deliveries):
+                sleep(60.0 / rate)
+    finally:
+        if transport is not None:
+            report.connections = transport.connections
+            transport.close()
+    return report
+
+
+def _restricted(recipient: Recipient, sheets: list[str] | None) -> Recipient:
+    if not sheets:
+        return recipient
+    wanted = [s for s in (recipient.sheets or sheets) if s in sheets]
+    return Recipient(recipient.name, recipient.address, recipient.languages, tuple(wanted), recipient.loc, recipient.template)
+
+
+def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, transport, dry_run, resend, index, mail_dir) -> Outcome:
+    address = delivery.recipient.address
+    if not delivery.attachments:
+        return Outcome(address, "failed", "no built PDF for this recipient: " + "; ".join(delivery.problems))
+    state = ledger.state(delivery.key)
+    if not resend and not dry_run:
+        if state == SENT:
+            return Outcome(address, "skipped", "already sent")
+        if state == UNKNOWN:
+            return Outcome(address, "unknown", "an earlier run handed this message over but did not hear the reply; "
+                                               "check the mailbox, then use --resend to send it again")
+    try:
+        message = compose(project, delivery, mail, out_dir, now)
+    except UnsafeHeader as exc:
+        return Outcome(address, "failed", str(exc))
+    if dry_run:
+        mail_dir.mkdir(parents=True, exist_ok=True)
+        path = mail_dir / eml_name(index, address)
+        path.write_bytes(message.as_bytes())
+        return Outcome(address, "written", str(path))
+    files = {item.file: item.sha256 for item in delivery.attachments}
+    ledger.record(delivery.key, "intent", recipient=address, message_id=delivery.message_id, files=files, time=now.isoformat())
+    try:
+        reply = transport.send(message, address)
+    except PermanentFailure as exc:
+        ledger.record(delivery.key, "failed", recipient=address, code=exc.code, error=str(exc))
+        return Outcome(address, "failed", str(exc))
+    except (TransientFailure, TransportError) as exc:
+        ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
+        return Outcome(address, "failed", str(exc))
+    ledger.record(delivery.key, "sent", recipient=address, reply=reply)
+    return Outcome(address, "sent", reply)
+

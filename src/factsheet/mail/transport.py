@@ -1,0 +1,150 @@
+"""SMTP hand-over: one reused connection, TLS verified, transient failures retried with backoff."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+import time
+from email.message import EmailMessage
+from typing import Callable
+
+from .config import SmtpSettings
+
+
+class PermanentFailure(Exception):
+    """The server refused this message for good (a 5xx reply)."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(f"{code} {text}")
+        self.code = code
+
+
+class TransientFailure(Exception):
+    """The message could not be handed over after every retry (connection trouble or 4xx replies)."""
+
+
+class TransportError(Exception):
+    """A problem with the connection itself that no retry can fix (TLS not offered, bad certificate, login refused)."""
+
+
+def _reply_text(raw) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+class SmtpTransport:
+    """Hands messages to one SMTP server, reconnecting and retrying when that can help."""
+
+    def __init__(self, settings: SmtpSettings, *, retries: int = 3, backoff: float = 1.0, timeout: float = 30.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self.sleep = sleep
+        self.connection: smtplib.SMTP | None = None
+        self.connections = 0  # how many times we connected: the reuse is measurable
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.settings.cafile)
+
+    def connect(self) -> None:
+        """Open the connection, upgrade it to TLS as configured, and log in if a user is set."""
+        s = self.settings
+        try:
+            if s.security == "tls":
+                connection = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=self._context())
+            else:
+                connection = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
+            connection.ehlo()
+            if s.security == "starttls":
+                if not connection.has_extn("starttls"):
+                    connection.close()
+                    raise TransportError(f"{s.host}:{s.port} does not offer STARTTLS, which is required: refusing to send "
+                                         "in clear text (set FACTSHEET_SMTP_SECURITY=tls for an implicit-TLS port)")
+                connection.starttls(context=self._context())
+                connection.ehlo()
+            if s.user:
+                connection.login(s.user, s.password or "")
+        except ssl.SSLError as exc:
+            raise TransportError(f"TLS with {s.host}:{s.port} failed: {exc.reason or exc}") from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise TransportError(f"{s.host} refused the login for {s.user!r}: {exc.smtp_code}") from None
+        self.connection = connection
+        self.connections += 1
+
+    def open(self) -> None:
+        """Connect, retrying with backoff while the server refuses or drops the connection."""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.sleep(min(self.backoff * 2 ** (attempt - 1), 60.0))
+            try:
+                self.connect()
+                return
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+                last = exc
+        raise TransientFailure(f"cannot connect to {self.settings.host}:{self.settings.port} after "
+                               f"{self.retries + 1} attempts: {last}")
+
+    def close(self) -> None:
+        """Say goodbye politely, ignoring a connection that is already gone."""
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.connection = None
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except OSError:
+                pass
+            self.connection = None
+
+    def send(self, message: EmailMessage, recipient: str) -> str:
+        """Hand one message over; return the server's reply, or raise PermanentFailure or TransientFailure."""
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.sleep(min(self.backoff * 2 ** (attempt - 1), 60.0))
+            try:
+                if self.connection is None:
+                    self.connect()
+                refused = self.connection.send_message(message, to_addrs=[recipient])
+                if refused:
+                    code, text = refused[recipient]
+                    if 400 <= code < 500:
+                        last = f"{code} {_reply_text(text)}"
+                        continue
+                    raise PermanentFailure(code, _reply_text(text))
+                return "250 accepted"
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, text = exc.recipients.get(recipient, (550, b"refused"))
+                if 400 <= code < 500:
+                    last = f"{code} {_reply_text(text)}"
+                    self._reset()
+                    continue
+                self._reset()
+                raise PermanentFailure(code, _reply_text(text)) from None
+            except smtplib.SMTPResponseException as exc:
+                if 400 <= exc.smtp_code < 500:
+                    last = f"{exc.smtp_code} {_reply_text(exc.smtp_error)}"
+                    self._reset()
+                    continue
+                self._reset()
+                raise PermanentFailure(exc.smtp_code, _reply_text(exc.smtp_error)) from None
+            except (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout, OSError) as exc:
+                last = f"connection: {exc.__class__.__name__}: {exc}"
+                self._drop()
+                continue
+        raise TransientFailure(f"gave up after {self.retries + 1} attempts; last: {last}")
+
+    def _reset(self) -> None:
+        """Clear a half-finished transaction so the connection can carry the next message."""
+        if self.connection is not None:
+            try:
+                self.connection.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
