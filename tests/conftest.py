@@ -148,3 +148,11 @@ def build_project(root: Path) -> TmpProject:
 def project(tmp_path: Path) -> TmpProject:
     """A small valid project: settings, actors, sources, one sheet and an archived article."""
     return build_project(tmp_path / "desk")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Keep the font cache of test runs out of the user's ~/.cache."""
+    import os
+
+    os.environ["FACTSHEET_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))

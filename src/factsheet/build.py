@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -76,6 +77,7 @@ class BuildResult:
     out_dir: Path
     seconds: float
     warnings: list
+    skipped: int = 0
 
 
 def output_name(sheet_id: str, language: str, template: str, default_template: str) -> str:
@@ -234,10 +236,13 @@ def timestamp_for(sheet: m.Sheet, source_date_epoch: int | None) -> dt.datetime:
 
 def build(project: m.Project, sheets: list[str] | None = None, languages: list[str] | None = None,
           templates: list[str] | None = None, out_dir: Path | None = None, *, source_date_epoch: int | None = None,
-          progress: Callable[[int, int, str], None] | None = None, strict: bool = False,
-          clock: Callable[[], float] = time.perf_counter) -> BuildResult:
+          progress: Callable[[int, int, str], None] | None = None, strict: bool = False, force: bool = False,
+          jobs: int = 1, clock: Callable[[], float] = time.perf_counter) -> BuildResult:
     """Build the requested PDFs into `out_dir` (default: the project's out/); return what was written.
 
+    A PDF whose inputs have not changed since the manifest recorded it, and
+    whose file is intact, is skipped unless `force`. `jobs` > 1 renders in
+    that many worker processes; the bytes are the same as a serial build.
     With `strict`, a missing or stale translation is an error instead of a
     visibly marked fallback to the source text.
     """
@@ -247,64 +252,131 @@ def build(project: m.Project, sheets: list[str] | None = None, languages: list[s
         problems = [replace(p, severity=Severity.ERROR) if p.code in TRANSLATION_CODES else p for p in problems]
     if any(p.is_error for p in problems):
         raise BuildFailed(problems)
-    jobs = plan(project, sheets, languages, templates)
+    planned = plan(project, sheets, languages, templates)
     out_dir = (out_dir or project.root / "out").resolve()
-    loaded = {}
-    errors: list[Problem] = []
-    for name in {job.template for job in jobs}:
+    loaded = _load_templates(project, {job.template for job in planned})
+    hasher = InputHasher(project)
+    previous = read_manifest(out_dir)
+    work, kept = [], []
+    for job in planned:
+        inputs = hasher.inputs(job, loaded[job.template])
+        if source_date_epoch is not None:
+            inputs["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+        task = Task(job, inputs, combined_hash(inputs, job))
+        entry = previous.get(job.filename)
+        if not force and entry and entry.get("input_hash") == task.input_hash and _intact(out_dir / job.filename, entry):
+            kept.append(entry)
+        else:
+            work.append(task)
+    outputs: list[Output] = []
+    if work:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(out_dir)
+        staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
+        try:
+            outputs = _render_all(project, work, loaded, staging, source_date_epoch, progress, jobs)
+            _commit(outputs, staging, out_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    return BuildResult(outputs, out_dir, clock() - started, warnings, skipped=len(kept))
+
+
+@dataclass(frozen=True)
+class Task:
+    """A job with the inputs it will be made from."""
+
+    job: Job
+    inputs: dict
+    input_hash: str
+
+
+def _load_templates(project: m.Project, names: set) -> dict:
+    loaded, errors = {}, []
+    for name in sorted(names):
         try:
             loaded[name] = load_template(project.root / "templates", name)
         except TemplateError as exc:
             errors.extend(exc.problems)
     if errors:
         raise BuildFailed(errors)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(out_dir)
-    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
+    return loaded
+
+
+def _intact(path: Path, entry: dict) -> bool:
+    """True when the file on disk is the one the manifest describes."""
     try:
-        outputs = _render_all(project, jobs, loaded, staging, source_date_epoch, progress)
-        _commit(outputs, staging, out_dir)
+        return path.stat().st_size == entry.get("bytes") and hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256")
+    except OSError:
+        return False
+
+
+# Worker processes inherit this through fork instead of receiving it pickled with every task.
+_SHARED: dict = {}
+
+
+def _render_all(project, work: list, templates, staging: Path, source_date_epoch, progress, jobs: int) -> list[Output]:
+    _SHARED.update(project=project, templates=templates, staging=staging, source_date_epoch=source_date_epoch)
+    results: list = [None] * len(work)
+    try:
+        if jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            _preload(project, templates, work)
+            context = multiprocessing.get_context("fork")
+            with context.Pool(min(jobs, len(work))) as pool:
+                for done, (index, result) in enumerate(pool.imap_unordered(_render_task, list(enumerate(work))), 1):
+                    results[index] = result
+                    if progress and isinstance(result, Output):
+                        progress(done, len(work), result.file)
+        else:
+            for index, task in enumerate(work):
+                results[index] = _render_task((index, task))[1]
+                if progress and isinstance(results[index], Output):
+                    progress(index + 1, len(work), results[index].file)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    warnings = [p for p in problems if p.severity is Severity.WARNING]
-    return BuildResult(outputs, out_dir, clock() - started, warnings)
+        _SHARED.clear()
+    errors = [r for r in results if isinstance(r, Problem)]
+    if errors:
+        raise BuildFailed(errors)
+    return results
 
 
-def _render_all(project, jobs, templates, staging: Path, source_date_epoch, progress) -> list[Output]:
+def _preload(project, templates, work) -> None:
+    """Load fonts and catalogs once in the parent, so every forked worker starts with them."""
+    from .fonts import Fonts
+    from .i18n import translator
+    from .languages import script_of
+
+    for template in templates.values():
+        for language in {task.job.language for task in work}:
+            Fonts(template, script_of(language))
+            translator(language, project.locale_dirs)
+
+
+def _render_task(item: tuple) -> tuple:
+    """Render one PDF into the staging folder; return its manifest entry or the problem that stopped it."""
     from .fonts import MissingGlyph
     from .render import render_sheet
     from .resolve import resolve_sheet
 
-    hasher = InputHasher(project)
-    outputs, errors = [], []
-    for index, job in enumerate(jobs, 1):
-        template = templates[job.template]
-        inputs = hasher.inputs(job, template)
-        input_hash = combined_hash(inputs, job)
-        resolved = resolve_sheet(project, job.sheet, job.language)
-        try:
-            rendered = render_sheet(resolved, template, input_hash[:8], timestamp_for(job.sheet, source_date_epoch))
-        except MissingGlyph as exc:
-            errors.append(Problem(job.sheet.loc, Severity.ERROR, "missing-glyph",
-                                  f"sheet '{job.sheet.id}' ({job.language}): no configured font has a glyph for "
-                                  f"{exc.char!r} (U+{ord(exc.char):04X}) in {exc.where}: add a font family that has it "
-                                  f"to templates/{FONTS_FILE}, or change the text"))
-            continue
-        if rendered.pages > template.max_pages:
-            errors.append(Problem(job.sheet.loc, Severity.ERROR, "too-long",
-                                  f"sheet '{job.sheet.id}' ({job.language}) needs {rendered.pages} pages but template "
-                                  f"'{job.template}' allows {template.max_pages}: shorten the sheet, mark fewer facts key, "
-                                  f"or use a longer template"))
-            continue
-        path = safe_output_path(staging, job.filename)
-        path.write_bytes(rendered.data)
-        outputs.append(Output(job.filename, job.sheet.id, job.language, job.template, rendered.pages, len(rendered.data),
-                              hashlib.sha256(rendered.data).hexdigest(), input_hash, inputs))
-        if progress:
-            progress(index, len(jobs), job.filename)
-    if errors:
-        raise BuildFailed(errors)
-    return outputs
+    index, task = item
+    job, shared = task.job, _SHARED
+    template = shared["templates"][job.template]
+    resolved = resolve_sheet(shared["project"], job.sheet, job.language)
+    try:
+        rendered = render_sheet(resolved, template, task.input_hash[:8], timestamp_for(job.sheet, shared["source_date_epoch"]))
+    except MissingGlyph as exc:
+        return index, Problem(job.sheet.loc, Severity.ERROR, "missing-glyph",
+                              f"sheet '{job.sheet.id}' ({job.language}): no configured font has a glyph for "
+                              f"{exc.char!r} (U+{ord(exc.char):04X}) in {exc.where}: add a font family that has it "
+                              f"to templates/{FONTS_FILE}, or change the text")
+    if rendered.pages > template.max_pages:
+        return index, Problem(job.sheet.loc, Severity.ERROR, "too-long",
+                              f"sheet '{job.sheet.id}' ({job.language}) needs {rendered.pages} pages but template "
+                              f"'{job.template}' allows {template.max_pages}: shorten the sheet, mark fewer facts key, "
+                              f"or use a longer template")
+    safe_output_path(shared["staging"], job.filename).write_bytes(rendered.data)
+    return index, Output(job.filename, job.sheet.id, job.language, job.template, rendered.pages, len(rendered.data),
+                         hashlib.sha256(rendered.data).hexdigest(), task.input_hash, task.inputs)
 
 
 def _commit(outputs: list[Output], staging: Path, out_dir: Path) -> None:
@@ -313,7 +385,7 @@ def _commit(outputs: list[Output], staging: Path, out_dir: Path) -> None:
     for output in outputs:
         os.replace(staging / output.file, safe_output_path(out_dir, output.file))
     entries = {name: entry for name, entry in previous.items() if (out_dir / name).is_file()}
-    entries.update({output.file: asdict(output) for output in outputs})
+    entries.update({output.file: asdict(output) for output in outputs})  # kept PDFs keep their entries
     manifest = {"factsheet": __version__, "outputs": dict(sorted(entries.items()))}
     atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
 

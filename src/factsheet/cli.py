@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -138,7 +139,6 @@ def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets:
       FACTSHEET_SMTP_HOST=smtp.example.org factsheet send --recipients readers.yaml
     """
     import datetime as dt
-    import os
 
     from .checks import check as run_checks
     from .mail.config import SmtpConfigError, smtp_settings
@@ -207,19 +207,24 @@ def _split(values: tuple) -> list[str] | None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: out/ in the project).")
 @click.option("--strict", is_flag=True, help="Treat a missing or stale translation as an error instead of falling back.")
+@click.option("--force", is_flag=True, help="Rebuild every PDF, even those whose inputs have not changed.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes (default: the number of cores).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary line.")
 def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, out_dir: Path | None, strict: bool,
-          quiet: bool) -> None:
+          force: bool, jobs: int | None, quiet: bool) -> None:
     """Validate, then write one PDF per sheet, language and template, and out/manifest.json.
 
     Nothing is written if any record has an error; a failed or interrupted
-    build leaves earlier PDFs untouched. SOURCE_DATE_EPOCH, when set, is the
-    date written into the PDFs; otherwise each sheet's as-of date is.
+    build leaves earlier PDFs untouched. Only PDFs whose inputs changed are
+    rebuilt (--force rebuilds all). SOURCE_DATE_EPOCH, when set, is the date
+    written into the PDFs; otherwise each sheet's as-of date is.
 
     \b
     Examples:
       factsheet build
       factsheet build kursk-casualties --lang ko,ru --template card
+      factsheet build --force -j 2
     """
     from .build import BuildFailed, BuildRequestError, build as run_build
 
@@ -232,7 +237,8 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
 
     try:
         result = run_build(project, list(sheets) or None, _split(languages), _split(templates), out_dir,
-                           source_date_epoch=_source_date_epoch(), progress=progress, strict=strict)
+                           source_date_epoch=_source_date_epoch(), progress=progress, strict=strict, force=force,
+                           jobs=jobs or os.cpu_count() or 1)
     except BuildRequestError as exc:
         raise click.UsageError(str(exc)) from None
     except BuildFailed as exc:
@@ -245,13 +251,13 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
     from .problems import display_path
 
     count = len(result.outputs)
-    click.echo(f"Built {count} PDF{'' if count == 1 else 's'} in {result.seconds:.2f} s into {display_path(result.out_dir, cwd)}/")
+    unchanged = f" ({result.skipped} unchanged, skipped)" if result.skipped else ""
+    click.echo(f"Built {count} PDF{'' if count == 1 else 's'}{unchanged} in {result.seconds:.2f} s into "
+               f"{display_path(result.out_dir, cwd)}/")
 
 
 def _source_date_epoch() -> int | None:
     """SOURCE_DATE_EPOCH from the environment, refusing a value that is not a whole number."""
-    import os
-
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return None

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFont, TTFontFace
 
 from .templates import FontFamily, Template
 
@@ -35,8 +35,66 @@ class MissingGlyph(Exception):
 
 @functools.lru_cache(maxsize=None)
 def _load(name: str, path: str) -> TTFont:
-    font = TTFont(name, path)
+    font = _cached_font(name, path)
     pdfmetrics.registerFont(font)
+    return font
+
+
+_NOT_CACHED = {"_ttf_data", "_pdfScale", "_pos"}
+
+
+def _cached_font(name: str, path: str) -> TTFont:
+    """A TTFont whose parsed tables come from the cache (keyed by the file's content) when possible.
+
+    Parsing Noto Sans KR's tables takes tens of milliseconds per face, in
+    every process; the parsed result is plain data, so it is cached.
+    """
+    import hashlib
+
+    from reportlab import Version
+
+    from . import cache
+
+    data = open(path, "rb").read()
+    key = hashlib.blake2b(data + Version.encode(), digest_size=20).hexdigest()
+    state = cache.cached("ttf", key, lambda: _face_state(TTFontFace(path)),
+                         valid=lambda value: isinstance(value, dict) and "charToGlyph" in value and "unitsPerEm" in value)
+    try:
+        return _font_from_state(name, path, data, state)
+    except (AttributeError, KeyError, TypeError):
+        return TTFont(name, path)  # a ReportLab whose internals differ: parse as usual
+
+
+def _face_state(face: TTFontFace) -> dict:
+    state = {k: (bytes(v) if isinstance(v, TTFNameBytes) else v) for k, v in face.__dict__.items() if k not in _NOT_CACHED}
+    state["__name_bytes__"] = [k for k, v in face.__dict__.items() if isinstance(v, TTFNameBytes)]
+    return state
+
+
+def _font_from_state(name: str, path: str, data: bytes, state: dict) -> TTFont:
+    from weakref import WeakKeyDictionary
+
+    from fnmatch import fnmatch
+
+    from reportlab import rl_config
+    from reportlab.pdfbase.ttfonts import TTEncoding, unShapedFontGlob
+
+    face = TTFontFace.__new__(TTFontFace)
+    face.__dict__.update({k: v for k, v in state.items() if k != "__name_bytes__"})
+    for key in state["__name_bytes__"]:
+        setattr(face, key, TTFNameBytes(state[key]))
+    face._ttf_data = data
+    face._pos = 0
+    units = state["unitsPerEm"]
+    face._pdfScale = (lambda x: x) if units == 1000 else (lambda x, k=1000 / units: x * k)
+    font = TTFont.__new__(TTFont)
+    font.fontName = name
+    font.face = face
+    font.encoding = TTEncoding()
+    font.state = WeakKeyDictionary()
+    font._asciiReadable = rl_config.ttfAsciiReadable
+    font.shapable = not any(fnmatch(name, glob) for glob in unShapedFontGlob)  # as TTFont.__init__ sets it
+    font.stringWidth("Aa", 10)  # fails fast if this ReportLab keeps different state
     return font
 
 
