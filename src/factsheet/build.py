@@ -316,20 +316,21 @@ _SHARED: dict = {}
 
 
 def _render_all(project, work: list, templates, staging: Path, source_date_epoch, progress, jobs: int) -> list[Output]:
-    _SHARED.update(project=project, templates=templates, staging=staging, source_date_epoch=source_date_epoch)
+    _SHARED.update(project=project, templates=templates, staging=staging, source_date_epoch=source_date_epoch, work=work)
     results: list = [None] * len(work)
     try:
         if jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
             _preload(project, templates, work)
             context = multiprocessing.get_context("fork")
             with context.Pool(min(jobs, len(work))) as pool:
-                for done, (index, result) in enumerate(pool.imap_unordered(_render_task, list(enumerate(work))), 1):
+                chunk = max(1, min(16, len(work) // (jobs * 8)))
+                for done, (index, result) in enumerate(pool.imap_unordered(_render_task, range(len(work)), chunk), 1):
                     results[index] = result
                     if progress and isinstance(result, Output):
                         progress(done, len(work), result.file)
         else:
-            for index, task in enumerate(work):
-                results[index] = _render_task((index, task))[1]
+            for index in range(len(work)):
+                results[index] = _render_task(index)[1]
                 if progress and isinstance(results[index], Output):
                     progress(index + 1, len(work), results[index].file)
     finally:
@@ -352,14 +353,19 @@ def _preload(project, templates, work) -> None:
             translator(language, project.locale_dirs)
 
 
-def _render_task(item: tuple) -> tuple:
-    """Render one PDF into the staging folder; return its manifest entry or the problem that stopped it."""
+def _render_task(index: int) -> tuple:
+    """Render the index-th PDF of the shared work list into the staging folder.
+
+    Returns (index, manifest entry) or (index, the problem that stopped it).
+    Only the index crosses the process boundary; the work itself was inherited.
+    """
     from .fonts import MissingGlyph
     from .render import render_sheet
     from .resolve import resolve_sheet
 
-    index, task = item
-    job, shared = task.job, _SHARED
+    shared = _SHARED
+    task = shared["work"][index]
+    job = task.job
     template = shared["templates"][job.template]
     resolved = resolve_sheet(shared["project"], job.sheet, job.language)
     try:

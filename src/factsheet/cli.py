@@ -28,6 +28,7 @@ def cli() -> None:
       factsheet init my-desk      create a project with an example sheet
       factsheet check             report every problem in factsheets/
       factsheet build             write the PDFs into out/
+      factsheet watch             rebuild whenever a record or template changes
       factsheet status            show which translations are missing or stale
       factsheet send              email each reader their briefings
     """
@@ -87,6 +88,60 @@ def init(directory: Path) -> None:
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"Created {len(written)} files in {directory}. Next: factsheet check -C {directory}, then factsheet build -C {directory}")
+
+
+@cli.command()
+@project_option
+@click.option("--lang", "languages", multiple=True, metavar="LANG[,LANG...]", help="Only these languages.")
+@click.option("--template", "templates", multiple=True, metavar="NAME[,NAME...]", help="Templates to build.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N", help="Worker processes.")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True, help="Seconds between looks.")
+def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | None, interval: float) -> None:
+    """Rebuild what changed whenever a file under factsheets/ or templates/ changes; Ctrl-C stops.
+
+    Each change prints the problems found, or the PDFs rebuilt.
+
+    \b
+    Example:
+      factsheet watch --lang en
+    """
+    from .build import BuildFailed, BuildRequestError, build as run_build
+    from .project import load_project
+    from .watch import watch as run_watch
+
+    root = _load(project_dir).root
+    cwd = Path.cwd()
+
+    def rebuild(files: list) -> None:
+        from .problems import display_path
+
+        if files:
+            names = ", ".join(display_path(f, cwd) for f in files[:3]) + (" ..." if len(files) > 3 else "")
+            click.echo(f"Changed: {names}")
+        try:
+            result = run_build(load_project(root), None, _split(languages), _split(templates), None,
+                               jobs=jobs or os.cpu_count() or 1)
+        except (BuildFailed, BuildRequestError) as exc:
+            for problem in getattr(exc, "problems", []):
+                click.echo(problem.format(cwd))
+            click.echo(f"Not built: {exc}", err=True)
+            return
+        rebuilt = ", ".join(o.file for o in result.outputs) or "nothing"
+        click.echo(f"Rebuilt {len(result.outputs)} ({result.skipped} unchanged) in {result.seconds:.2f} s: {rebuilt}")
+
+    click.echo(f"Watching {display_root(root, cwd)} (factsheets/, templates/, locale/). Press Ctrl-C to stop.")
+    rebuild([])
+    try:
+        run_watch(root, rebuild, interval=interval)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+def display_root(root: Path, cwd: Path) -> str:
+    """The project folder as the user would write it."""
+    from .problems import display_path
+
+    return display_path(root, cwd) if root != cwd.resolve() else "."
 
 
 @cli.command()
