@@ -110,7 +110,8 @@ def register_family(family: FontFamily) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _coverage(name: str, path: str) -> frozenset:
-    return frozenset(_load(name, path).face.charToGlyph)
+    """The characters a face has glyphs for, as a set of str for fast subset tests."""
+    return frozenset(map(chr, _load(name, path).face.charToGlyph))
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,16 @@ class Role:
     def family_for(self, char: str) -> FontFamily | None:
         """The first family that can draw `char`."""
         for family in self.families:
-            if ord(char) in _coverage(family.name, str(family.regular)):
+            if char in _coverage(family.name, str(family.regular)):
                 return family
         return None
 
     def runs(self, text: str) -> list[tuple[FontFamily, str]]:
         """Split text into runs that one family can draw; invisible characters join the current run."""
         text = text.translate(_NO_BREAK)
+        primary = self.families[0]
+        if _coverage(primary.name, str(primary.regular)).issuperset(text):
+            return [(primary, text)] if text else []  # the common case: one font has every character
         runs: list[tuple[FontFamily, str]] = []
         for char in text:
             family = runs[-1][0] if runs and char in _INVISIBLE else self.family_for(char)
@@ -163,7 +167,10 @@ class Role:
 
     def missing(self, text: str) -> str | None:
         """The first character no family of this role can draw, or None."""
-        for char in text.translate(_NO_BREAK):
+        text = text.translate(_NO_BREAK)
+        if any(_coverage(f.name, str(f.regular)).issuperset(text) for f in self.families):
+            return None
+        for char in text:
             if char not in _INVISIBLE and self.family_for(char) is None:
                 return char
         return None

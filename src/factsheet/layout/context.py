@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from reportlab.lib import colors
@@ -60,7 +61,7 @@ class Context:
             return translation.text
         return self.sheet.translator.gettext(marking.source)
 
-    @property
+    @functools.cached_property
     def badge_width(self) -> float:
         """Width of a status badge: wide enough for the longest status word of this language, on one line."""
         from ..fonts import string_width
