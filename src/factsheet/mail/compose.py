@@ -7,7 +7,7 @@ import hashlib
 import html
 from dataclasses import dataclass, field
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
@@ -87,11 +87,20 @@ def _language_name(code: str, in_language: str) -> str:
     return Locale.parse(locale_id(code)).get_display_name(Locale.parse(locale_id(in_language))) or code
 
 
-def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir: Path, now: dt.datetime) -> EmailMessage:
-    """The message for one delivery: subject and bodies in the recipient's language, PDFs attached."""
+def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir: Path, now: dt.datetime,
+            memo: dict | None = None) -> EmailMessage:
+    """The message for one delivery: subject and bodies in the recipient's language, PDFs attached.
+
+    `memo` keeps resolved sheets and PDF bytes across the messages of one run.
+    """
+    memo = {} if memo is None else memo
     recipient = delivery.recipient
     t = translator(delivery.language, project.locale_dirs)
-    sheets = [(item, resolve_sheet(project, project.sheets[item.sheet], item.language)) for item in delivery.attachments]
+    sheets = []
+    for item in delivery.attachments:
+        if ("sheet", item.sheet, item.language) not in memo:
+            memo["sheet", item.sheet, item.language] = resolve_sheet(project, project.sheets[item.sheet], item.language)
+        sheets.append((item, memo["sheet", item.sheet, item.language]))
     latest = max((project.sheets[item.sheet].as_of for item in delivery.attachments), default=None)
     titles = "; ".join(resolved.title.text for _, resolved in sheets)
     subject = t.ngettext("Briefing as of {date}: {titles}", "{n} briefings as of {date}: {titles}", len(sheets),
@@ -131,8 +140,14 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
     message.set_content("\n".join(text_parts) + "\n")
     message.add_alternative(f"<!DOCTYPE html><html lang=\"{html.escape(delivery.language)}\"><body>"
                             + "".join(html_parts) + "</body></html>\n", subtype="html")
+    message.make_mixed()
     for item in delivery.attachments:
-        message.add_attachment((out_dir / item.file).read_bytes(), maintype="application", subtype="pdf", filename=item.file)
+        if ("pdf", item.file) not in memo:  # encode each PDF once per run, not once per recipient
+            part = MIMEPart(policy=SMTP)
+            part.set_content((out_dir / item.file).read_bytes(), maintype="application", subtype="pdf",
+                             disposition="attachment", filename=item.file)
+            memo["pdf", item.file] = part
+        message.attach(memo["pdf", item.file])
     message["Content-Language"] = delivery.language  # after the body: set_content() clears Content-* headers
     return message
 

@@ -31,6 +31,7 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, Entry] = {}
+        self._handle = None
         self._load()
 
     def _load(self) -> None:
@@ -59,11 +60,26 @@ class Ledger:
         return entry.state if entry else DUE
 
     def record(self, key: str, event: str, **fields) -> None:
-        """Append one event and make sure it is on disk before returning."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Append one event; an intent is on disk before this returns.
+
+        Only the intent must survive a crash before the message is handed over:
+        an outcome lost in a crash leaves the intent alone, which the next run
+        reports as unknown and does not resend, so outcomes are flushed but not
+        synced, saving a disk sync per message.
+        """
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
         line = json.dumps({"event": event, "key": key, **fields}, ensure_ascii=False, sort_keys=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        self._handle.write(line + "\n")
+        self._handle.flush()
+        if event == "intent":
+            os.fsync(self._handle.fileno())
         self.entries[key] = Entry({"intent": UNKNOWN, "sent": SENT, "failed": FAILED}.get(event, DUE), "")
+
+    def close(self) -> None:
+        """Sync and close the file."""
+        if self._handle is not None:
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None

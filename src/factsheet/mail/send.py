@@ -112,6 +112,7 @@ def send(project: m.Project, recipients: list[Recipient], *, out_dir: Path | Non
     report = SendReport(mail_dir=mail_dir)
     transport = None if dry_run else SmtpTransport(smtp, retries=retries, backoff=backoff, sleep=sleep)
     deliveries = [plan_delivery(project, _restricted(r, sheets), manifest, mail) for r in recipients]
+    memo: dict = {}  # resolved sheets and PDF bytes, shared by every message of this run
     due = [d for d in deliveries if resend or ledger.state(d.key) not in (SENT, UNKNOWN)]
     if transport is not None and due:
         try:
@@ -120,13 +121,14 @@ def send(project: m.Project, recipients: list[Recipient], *, out_dir: Path | Non
             raise SendRefused(str(exc)) from None
     try:
         for index, delivery in enumerate(deliveries, 1):
-            outcome = _deliver(project, delivery, mail, out_dir, now, ledger, transport, dry_run, resend, index, mail_dir)
+            outcome = _deliver(project, delivery, mail, out_dir, now, ledger, transport, dry_run, resend, index, mail_dir, memo)
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)
             if outcome.state == "sent" and rate and index < len(deliveries):
                 sleep(60.0 / rate)
     finally:
+        ledger.close()
         if transport is not None:
             report.connections = transport.connections
             transport.close()
@@ -140,7 +142,8 @@ def _restricted(recipient: Recipient, sheets: list[str] | None) -> Recipient:
     return Recipient(recipient.name, recipient.address, recipient.languages, tuple(wanted), recipient.loc, recipient.template)
 
 
-def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, transport, dry_run, resend, index, mail_dir) -> Outcome:
+def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, transport, dry_run, resend, index, mail_dir,
+             memo: dict) -> Outcome:
     address = delivery.recipient.address
     if not delivery.attachments:
         return Outcome(address, "failed", "no built PDF for this recipient: " + "; ".join(delivery.problems))
@@ -152,7 +155,7 @@ def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, tr
             return Outcome(address, "unknown", "an earlier run handed this message over but did not hear the reply; "
                                                "check the mailbox, then use --resend to send it again")
     try:
-        message = compose(project, delivery, mail, out_dir, now)
+        message = compose(project, delivery, mail, out_dir, now, memo)
     except UnsafeHeader as exc:
         return Outcome(address, "failed", str(exc))
     if dry_run:
