@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -21,6 +22,7 @@ from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
+from . import cache
 from . import model as m
 from .languages import locale_id
 
@@ -88,18 +90,11 @@ def translator(language: str, locale_dirs: tuple = ()) -> Translator:
     messages: dict = {}
     plural = Translator.plural
     if path is not None:
-        from babel.messages.pofile import read_po
-
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale_id(language))
-        for message in catalog:
-            if not message.id or message.fuzzy:
-                continue
-            if isinstance(message.id, tuple):
-                messages[tuple(message.id)] = tuple(message.string)
-            elif message.string:
-                messages[message.id] = message.string
-        plural = gettext.c2py(catalog.plural_expr)
+        data = path.read_bytes()
+        key = hashlib.sha256(data + language.encode()).hexdigest()[:40]
+        messages, plural_expr = cache.cached("catalog", key, lambda: _parse_catalog(data, language),
+                                             valid=lambda value: isinstance(value, tuple) and len(value) == 2)
+        plural = gettext.c2py(plural_expr)
     return Translator(language, messages, locale, plural)
 
 
@@ -109,6 +104,24 @@ def translator(language: str, locale_dirs: tuple = ()) -> Translator:
 def no_break(text: str) -> str:
     """CLDR's narrow no-break space as a no-break space: PDF line breaking treats the former as a space."""
     return text.replace("\u202f", "\u00a0")
+
+
+def _parse_catalog(data: bytes, language: str) -> tuple[dict, str]:
+    """Messages of a .po file (msgid -> text; (msgid, plural) -> forms) and its plural rule."""
+    import io
+
+    from babel.messages.pofile import read_po
+
+    catalog = read_po(io.BytesIO(data), locale=locale_id(language))
+    messages: dict = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple):
+            messages[tuple(message.id)] = tuple(message.string)
+        elif message.string:
+            messages[message.id] = message.string
+    return messages, catalog.plural_expr
 
 
 def format_partial_date(value: m.PartialDate, locale: Locale) -> str:
