@@ -1,0 +1,175 @@
+"""The correctness side of speed: incremental, parallel and cached builds give the same PDFs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT
+from factsheet import cache
+from factsheet.build import build
+from factsheet.project import load_project
+from factsheet.watch import changed_files, snapshot, watch
+
+
+@pytest.fixture
+def desk(tmp_path) -> Path:
+    root = tmp_path / "desk"
+    shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
+    shutil.copytree(REPO_ROOT / "templates", root / "templates")
+    return root
+
+
+def pdf_bytes(out: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.pdf"))}
+
+
+def edit_fact(root: Path) -> None:
+    path = root / "factsheets" / "sheets" / "kursk-deployment.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "Russian Security Council Secretary" in text or "Shoigu" in text
+    path.write_text(text.replace("Shoigu", "Shoygu", 1), encoding="utf-8")
+
+
+def test_unchanged_pdfs_are_skipped_and_equal_a_forced_rebuild(desk, tmp_path):
+    first = build(load_project(desk), templates=["briefing"], jobs=1)
+    assert len(first.outputs) == 12 and first.skipped == 0
+    again = build(load_project(desk), templates=["briefing"], jobs=1)
+    assert again.outputs == [] and again.skipped == 12
+    kept = pdf_bytes(desk / "out")
+    forced = build(load_project(desk), templates=["briefing"], jobs=1, force=True, out_dir=tmp_path / "forced")
+    assert len(forced.outputs) == 12
+    assert pdf_bytes(tmp_path / "forced") == kept
+
+
+def test_a_parallel_build_equals_a_serial_one(desk, tmp_path):
+    build(load_project(desk), templates=["briefing", "card"], jobs=1, out_dir=tmp_path / "serial")
+    build(load_project(desk), templates=["briefing", "card"], jobs=2, out_dir=tmp_path / "parallel")
+    assert pdf_bytes(tmp_path / "serial") == pdf_bytes(tmp_path / "parallel")
+    assert len(pdf_bytes(tmp_path / "serial")) == 24
+    serial = json.loads((tmp_path / "serial" / "manifest.json").read_text())
+    parallel = json.loads((tmp_path / "parallel" / "manifest.json").read_text())
+    assert serial == parallel
+
+
+def test_editing_one_fact_rebuilds_exactly_that_sheets_pdfs(desk):
+    build(load_project(desk), jobs=2)
+    before = pdf_bytes(desk / "out")
+    edit_fact(desk)
+    result = build(load_project(desk), jobs=2)
+    rebuilt = sorted(o.file for o in result.outputs)
+    assert rebuilt == sorted(name for name in before if name.startswith("kursk-deployment."))
+    assert result.skipped == 24 - len(rebuilt)
+    after = pdf_bytes(desk / "out")
+    assert {n for n in after if after[n] != before[n]} == set(rebuilt)
+
+
+def test_a_damaged_or_replaced_pdf_is_rebuilt(desk):
+    build(load_project(desk), templates=["briefing"], jobs=1)
+    target = desk / "out" / "kursk-casualties.ru.pdf"
+    original = target.read_bytes()
+    target.write_bytes(original[:1000])
+    result = build(load_project(desk), templates=["briefing"], jobs=1)
+    assert [o.file for o in result.outputs] == ["kursk-casualties.ru.pdf"]
+    assert target.read_bytes() == original
+
+
+def test_a_template_change_rebuilds_that_templates_pdfs(desk):
+    build(load_project(desk), jobs=2)
+    card = desk / "templates" / "card.yaml"
+    card.write_text(card.read_text().replace("body: 9.5", "body: 9.4"))
+    result = build(load_project(desk), jobs=2)
+    assert sorted(o.file for o in result.outputs) == sorted(f"{s}.{l}.card.pdf" for s in
+                                                            ("kursk-casualties", "kursk-deployment", "treaty-anniversary")
+                                                            for l in ("en", "ko", "ru", "uk"))
+
+
+def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypatch):
+    monkeypatch.setenv("FACTSHEET_CACHE_DIR", str(tmp_path / "cache"))
+    from factsheet import fonts, i18n
+
+    fonts._load.cache_clear()
+    i18n.translator.cache_clear()
+    clean = tmp_path / "clean"
+    build(load_project(desk), templates=["briefing"], jobs=1, out_dir=clean)
+    entries = sorted((tmp_path / "cache").rglob("*.bin"))
+    assert {p.parent.name for p in entries} == {"ttf", "catalog"}
+    for index, entry in enumerate(entries):  # truncate one, flip bytes in the others
+        data = bytearray(entry.read_bytes())
+        if index == 0:
+            entry.write_bytes(bytes(data[: len(data) // 2]))
+        else:
+            data[-5] ^= 0xFF
+            entry.write_bytes(bytes(data))
+    for entry in entries:
+        assert cache.read(entry.parent.name, entry.stem) is None  # never trusted...
+        assert not entry.exists()                                  # ...and removed
+    fonts._load.cache_clear()
+    i18n.translator.cache_clear()
+    rebuilt = tmp_path / "rebuilt"
+    build(load_project(desk), templates=["briefing"], jobs=1, out_dir=rebuilt)
+    assert pdf_bytes(rebuilt) == pdf_bytes(clean)
+    assert sorted(p.name for p in (tmp_path / "cache").rglob("*.bin")) == sorted(p.name for p in entries)
+
+
+def test_cached_fonts_give_the_same_pdfs_as_freshly_parsed_ones(desk, tmp_path, monkeypatch):
+    from factsheet import fonts
+
+    monkeypatch.setenv("FACTSHEET_CACHE_DIR", str(tmp_path / "cache"))
+    fonts._load.cache_clear()
+    build(load_project(desk), templates=["briefing"], languages=["ko", "uk"], jobs=1, out_dir=tmp_path / "a")
+    monkeypatch.setattr(fonts, "_cached_font", lambda name, path: fonts.TTFont(name, path))
+    fonts._load.cache_clear()
+    build(load_project(desk), templates=["briefing"], languages=["ko", "uk"], jobs=1, out_dir=tmp_path / "b")
+    fonts._load.cache_clear()
+    assert pdf_bytes(tmp_path / "a") == pdf_bytes(tmp_path / "b")
+
+
+def run_isolated(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_ROOT).stdout
+
+
+def test_check_and_help_never_import_reportlab():
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom factsheet.cli import cli\n"
+            "r = CliRunner().invoke(cli, ['--help']); assert r.exit_code == 0\n"
+            "r = CliRunner().invoke(cli, ['check', '-C', '.']); assert r.exit_code == 0, r.output\n"
+            "r = CliRunner().invoke(cli, ['status', '-C', '.']); assert r.exit_code == 0, r.output\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('reportlab', 'pypdf')))")
+    assert run_isolated(code).strip() == "[]"
+
+
+def test_a_noop_build_never_imports_reportlab(desk):
+    build(load_project(desk), templates=["briefing"], languages=["en"], jobs=1)
+    code = (f"import sys\nfrom pathlib import Path\nfrom factsheet.build import build\nfrom factsheet.project import load_project\n"
+            f"r = build(load_project(Path({str(desk)!r})), templates=['briefing'], languages=['en'])\n"
+            f"print(r.skipped, len(r.outputs), 'reportlab' in sys.modules)")
+    assert run_isolated(code).split() == ["3", "0", "False"]
+
+
+def test_watch_rebuilds_after_a_change_and_stops(desk):
+    calls = []
+    steps = iter(range(100))
+
+    def fake_sleep(seconds):
+        step = next(steps)
+        if step == 1:
+            edit_fact(desk)
+
+    def on_change(files):
+        calls.append(files)
+
+    watch(desk, on_change, interval=0.01, sleep=fake_sleep, keep_going=lambda: len(calls) < 1)
+    assert calls == [[desk / "factsheets" / "sheets" / "kursk-deployment.yaml"]]
+
+
+def test_snapshots_see_added_removed_and_changed_files(desk):
+    before = snapshot(desk)
+    (desk / "factsheets" / "extra.yaml").write_text("actors: []\n")
+    (desk / "templates" / "card.yaml").unlink()
+    after = snapshot(desk)
+    assert changed_files(before, after) == sorted([desk / "factsheets" / "extra.yaml", desk / "templates" / "card.yaml"])
