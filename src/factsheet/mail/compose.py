@@ -52,7 +52,7 @@ def choose_attachments(project: m.Project, recipient: Recipient, manifest: dict)
     settings = project.settings
     template = recipient.template or settings.template
     chosen, missing = [], []
-    for sheet_id in recipient.sheets or list(project.sheets):
+    for sheet_id in recipient.sheets if recipient.sheets is not None else list(project.sheets):
         sheet = project.sheets[sheet_id]
         candidates = [lang for lang in (*recipient.languages, settings.source_language) if lang in sheet.languages]
         for language in dict.fromkeys(candidates):

@@ -18,7 +18,7 @@ class BadAddress(ValueError):
 
 
 def check_header_value(value: str, what: str) -> str:
-    """Refuse a header value carrying CR, LF or other control characters, also inside encoded words."""
+    """Refuse a header value carrying CR, LF, other control characters or line separators, also inside encoded words."""
     decoded = value
     if "=?" in value:
         try:
@@ -27,7 +27,7 @@ def check_header_value(value: str, what: str) -> str:
         except (ValueError, LookupError):
             raise UnsafeHeader(f"{what} has a malformed encoded word: remove the '=?...?=' text") from None
     for text in (value, decoded):
-        bad = next((c for c in text if c in "\r\n" or (ord(c) < 32 and c != "\t") or ord(c) == 127), None)
+        bad = next((c for c in text if c in "\r\n\x85\u2028\u2029" or (ord(c) < 32 and c != "\t") or ord(c) == 127), None)
         if bad is not None:
             raise UnsafeHeader(f"{what} contains a control character (U+{ord(bad):04X}), which could inject email headers: remove it")
     return value

@@ -69,9 +69,15 @@ class Ledger:
         """
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("a", encoding="utf-8")
+            self._handle = self.path.open("a+b")
+            self._handle.seek(0, os.SEEK_END)
+            if self._handle.tell():
+                self._handle.seek(-1, os.SEEK_END)
+                if self._handle.read(1) != b"\n":
+                    self._handle.write(b"\n")  # a line cut short by a crash must not swallow this event
+            self._handle.seek(0, os.SEEK_END)
         line = json.dumps({"event": event, "key": key, **fields}, ensure_ascii=False, sort_keys=True)
-        self._handle.write(line + "\n")
+        self._handle.write((line + "\n").encode("utf-8"))
         self._handle.flush()
         if event == "intent":
             os.fsync(self._handle.fileno())

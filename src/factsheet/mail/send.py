@@ -31,7 +31,7 @@ class Outcome:
     """What happened to one recipient's message."""
 
     address: str
-    state: str  # sent | skipped | failed | unknown | written
+    state: str  # sent | skipped | failed | unknown | written | none
     detail: str = ""
 
 
@@ -111,7 +111,11 @@ def send(project: m.Project, recipients: list[Recipient], *, out_dir: Path | Non
     ledger = Ledger(mail_dir / LEDGER)
     report = SendReport(mail_dir=mail_dir)
     transport = None if dry_run else SmtpTransport(smtp, retries=retries, backoff=backoff, sleep=sleep)
-    deliveries = [plan_delivery(project, _restricted(r, sheets), manifest, mail) for r in recipients]
+    chosen = [_restricted(r, sheets) for r in recipients]
+    for reader in chosen:
+        if reader.sheets == ():  # reads none of the sheets this run was asked to send
+            report.outcomes.append(Outcome(reader.address, "none", "reads none of the sheets asked for"))
+    deliveries = [plan_delivery(project, r, manifest, mail) for r in chosen if r.sheets != ()]
     memo: dict = {}  # resolved sheets and PDF bytes, shared by every message of this run
     due = [d for d in deliveries if resend or ledger.state(d.key) not in (SENT, UNKNOWN)]
     if transport is not None and due:

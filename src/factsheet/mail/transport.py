@@ -28,6 +28,14 @@ class TransportError(Exception):
     """A problem with the connection itself that no retry can fix (TLS not offered, bad certificate, login refused)."""
 
 
+def _close(connection) -> None:
+    if connection is not None:
+        try:
+            connection.close()
+        except OSError:
+            pass
+
+
 def _reply_text(raw) -> str:
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
 
@@ -51,6 +59,7 @@ class SmtpTransport:
     def connect(self) -> None:
         """Open the connection, upgrade it to TLS as configured, and log in if a user is set."""
         s = self.settings
+        connection = None
         try:
             if s.security == "tls":
                 connection = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=self._context())
@@ -67,9 +76,15 @@ class SmtpTransport:
             if s.user:
                 connection.login(s.user, s.password or "")
         except ssl.SSLError as exc:
+            _close(connection)
             raise TransportError(f"TLS with {s.host}:{s.port} failed: {exc.reason or exc}") from None
         except smtplib.SMTPAuthenticationError as exc:
+            _close(connection)
             raise TransportError(f"{s.host} refused the login for {s.user!r}: {exc.smtp_code}") from None
+        except smtplib.SMTPNotSupportedError:  # an OSError to smtplib, but no retry can help
+            _close(connection)
+            raise TransportError(f"{s.host} does not offer SMTP AUTH, but FACTSHEET_SMTP_USER is set: "
+                                 "unset it, or use a server that accepts a login") from None
         self.connection = connection
         self.connections += 1
 

@@ -1,0 +1,801 @@
+"""`factsheet send`: one message per reader, in their language, exactly once, to a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import email
+import email.policy
+import functools
+import json
+import re
+import shutil
+import ssl
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import trustme
+from click.testing import CliRunner
+
+from conftest import REPO_ROOT
+import factsheet.mail.send as send_module
+from factsheet.build import build, read_manifest
+from factsheet.cli import cli
+from factsheet.mail.compose import plan_delivery
+from factsheet.mail.config import SmtpConfigError, smtp_settings
+from factsheet.mail.headers import BadAddress, UnsafeHeader, check_address, check_header_value
+from factsheet.mail.ledger import Ledger
+from factsheet.mail.recipients import load_recipients
+from factsheet.mail.send import LEDGER, SendRefused, send
+from factsheet.project import load_project
+from factsheet.resolve import resolve_sheet
+from smtpserver import HOST, Authenticator, Handler, SmtpServer, free_port
+
+NOW = dt.datetime(2025, 7, 1, 9, 30, tzinfo=dt.timezone.utc)
+SHEETS = ("kursk-casualties", "kursk-deployment", "treaty-anniversary")
+PASSWORD = "Zq7-pelican-Vx93!secret"
+
+RECIPIENTS = """\
+recipients:
+  - name: 김민지
+    address: minji@example.org
+    languages: [ko, en]
+  - name: Олена Коваль
+    address: olena@example.org
+    languages: [uk, ru]
+    template: card
+  - name: Ivan Petrov
+    address: ivan@example.org
+    languages: [ru]
+    sheets: [kursk-casualties]
+  - name: Sam Reader
+    address: sam@example.org
+    languages: [en]
+    sheets: [treaty-anniversary]
+"""
+
+# What each reader must get: name, first language, attached files.
+EXPECTED = {
+    "minji@example.org": ("김민지", "ko", [f"{s}.ko.pdf" for s in SHEETS]),
+    "olena@example.org": ("Олена Коваль", "uk", [f"{s}.uk.card.pdf" for s in SHEETS]),
+    "ivan@example.org": ("Ivan Petrov", "ru", ["kursk-casualties.ru.pdf"]),
+    "sam@example.org": ("Sam Reader", "en", ["treaty-anniversary.en.pdf"]),
+}
+ADDRESSES = list(EXPECTED)
+GREETINGS = {"ko": "김민지 님, 안녕하세요.", "uk": "Вітаємо, Олена Коваль!", "ru": "Здравствуйте, Ivan Petrov!",
+             "en": "Hello Sam Reader,"}
+
+EDIT_OLD = "For the first time, state media aired footage purportedly showing"
+EDIT_NEW = "For the first time, state television aired footage purportedly showing"
+
+
+# --- fixtures and helpers ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The shipped project (without its archive), built once: every sheet, language and template."""
+    root = tmp_path_factory.mktemp("built") / "desk"
+    shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
+    shutil.copytree(REPO_ROOT / "templates", root / "templates")
+    build(load_project(root))
+    return root
+
+
+@pytest.fixture
+def root(built: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the built project: its own out/ and ledger, and a recipients file."""
+    copy = tmp_path / "desk"
+    shutil.copytree(built, copy)
+    (copy / "recipients.yaml").write_text(RECIPIENTS, encoding="utf-8")
+    return copy
+
+
+@pytest.fixture(autouse=True)
+def cli_sleeps(monkeypatch) -> list:
+    """The CLI's send sleeps into this list instead of really sleeping (no test waits on the clock)."""
+    recorded = []
+    monkeypatch.setattr(send_module, "send", functools.partial(send, sleep=recorded.append))
+    return recorded
+
+
+@pytest.fixture
+def servers():
+    """Start SMTP servers on demand; every one is stopped at the end of the test."""
+    started = []
+
+    def start(handler: Handler | None = None, **smtp_kwargs) -> SmtpServer:
+        server = SmtpServer(handler, **smtp_kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def server(servers) -> SmtpServer:
+    """A well-behaved server."""
+    return servers()
+
+
+def env_for(port: int, security: str = "none", **extra) -> dict:
+    return {"FACTSHEET_SMTP_HOST": HOST, "FACTSHEET_SMTP_PORT": str(port), "FACTSHEET_SMTP_SECURITY": security, **extra}
+
+
+def recipients_of(root: Path, project=None, text: str | None = None):
+    project = project or load_project(root)
+    path = root / "recipients.yaml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    recipients, problems = load_recipients(path, project)
+    assert [p for p in problems if p.is_error] == []
+    return recipients
+
+
+def run(root: Path, port: int, *, only: list[str] | None = None, security: str = "none", env: dict | None = None,
+        sleeps: list | None = None, **options):
+    """One library send run against 127.0.0.1:port with a recording no-op sleep."""
+    project = load_project(root)
+    recipients = recipients_of(root, project)
+    if only is not None:
+        recipients = [r for r in recipients if r.address in only]
+    smtp = smtp_settings(project.settings.mail, env or env_for(port, security))
+    return send(project, recipients, smtp=smtp, now=NOW, sleep=(sleeps if sleeps is not None else []).append, **options)
+
+
+def states(report) -> dict:
+    return {outcome.address: outcome.state for outcome in report.outcomes}
+
+
+def ledger_events(root: Path) -> list[dict]:
+    path = root / "out" / "mail" / LEDGER
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def parse(content: bytes):
+    return email.message_from_bytes(content, policy=email.policy.default)
+
+
+def by_address(server: SmtpServer) -> dict:
+    """The one message each address received (asserting it is exactly one)."""
+    result = {}
+    for message in server.messages:
+        assert len(message.rcpt_tos) == 1
+        assert message.rcpt_tos[0] not in result
+        result[message.rcpt_tos[0]] = message
+    return result
+
+
+def attachment_names(message) -> list[str]:
+    return sorted(part.get_filename() for part in message.iter_attachments())
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup)
+    return "".join(parser.parts)
+
+
+def edit_fact(root: Path) -> None:
+    path = root / "factsheets" / "sheets" / "kursk-deployment.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(EDIT_OLD) == 1
+    path.write_text(text.replace(EDIT_OLD, EDIT_NEW), encoding="utf-8")
+
+
+def invoke(args: list[str], env: dict | None = None):
+    """Run the CLI with exactly these FACTSHEET_SMTP_* variables (any others in the environment are removed)."""
+    clean = {f"FACTSHEET_SMTP_{name}": None for name in ("HOST", "PORT", "SECURITY", "USER", "PASSWORD", "CAFILE")}
+    return CliRunner().invoke(cli, args, env={**clean, **(env or {})})
+
+
+# --- 1. one message per reader, in their language --------------------------------
+
+
+def test_each_recipient_gets_one_message_in_their_language(root, server):
+    report = run(root, server.port)
+    assert states(report) == {address: "sent" for address in ADDRESSES}
+    assert server.count_by_address() == Counter(ADDRESSES)
+
+    project = load_project(root)
+    mail = project.settings.mail
+    intents = {e["recipient"]: e for e in ledger_events(root) if e["event"] == "intent"}
+    manifest = read_manifest(root / "out")
+    received = by_address(server)
+    for address, (name, language, files) in EXPECTED.items():
+        envelope = received[address]
+        assert envelope.rcpt_tos == (address,)  # one envelope each, never a shared To or Bcc
+        assert envelope.mail_from == "briefings@example.org"
+        head, _, _ = envelope.content.partition(b"\r\n\r\n")
+        head.decode("ascii")  # every header on the wire is ASCII: non-ASCII is RFC 2047 encoded
+        message = parse(envelope.content)
+
+        to = message["To"].addresses
+        assert [(a.display_name, a.addr_spec) for a in to] == [(name, address)]  # decodes back exactly
+        assert message["Cc"] is None and message["Bcc"] is None
+        assert message["From"].addresses[0].display_name == mail.from_name == "Factsheet Briefing Desk"
+        assert message["From"].addresses[0].addr_spec == mail.from_address == "briefings@example.org"
+        assert str(message["Reply-To"]) == "desk@example.org"
+        assert str(message["List-Unsubscribe"]) == "<mailto:unsubscribe@example.org>"
+        assert str(message["Content-Language"]) == language
+        assert message["Date"].datetime == NOW
+        recipient = next(r for r in recipients_of(root, project) if r.address == address)
+        expected_id = plan_delivery(project, recipient, manifest, mail).message_id
+        assert str(message["Message-ID"]) == expected_id == intents[address]["message_id"]
+        assert re.fullmatch(r"<[0-9a-f]{24}@example\.org>", expected_id)
+
+        assert attachment_names(message) == sorted(files)
+        for part in message.iter_attachments():
+            assert part.get_content_type() == "application/pdf"
+            assert part.get_content() == (root / "out" / part.get_filename()).read_bytes()
+
+        plain = message.get_body(("plain",)).get_content()
+        rich = html_text(message.get_body(("html",)).get_content())
+        subject = str(message["Subject"])
+        assert GREETINGS[language] in plain and GREETINGS[language] in rich
+        for file in files:
+            sheet_id = file.split(".")[0]
+            resolved = resolve_sheet(project, project.sheets[sheet_id], language)
+            assert resolved.title.text in subject
+            for body in (plain, rich):
+                assert resolved.title.text in body
+                assert resolved.summary.text in body
+                assert file in body
+            key_claims = [c for f in resolved.figures if f.key for c in f.claims]
+            for claim in key_claims:
+                for body in (plain, rich):
+                    assert claim.value_text in body
+                    assert resolved.labels["according_to"].format(who=claim.attribution) in body
+
+
+def test_subjects_and_bodies_are_in_each_language(root, server):
+    run(root, server.port)
+    received = {address: parse(m.content) for address, m in by_address(server).items()}
+
+    korean = received["minji@example.org"]
+    subject = str(korean["Subject"])
+    assert "기준 브리핑" in subject
+    for title in ("러시아의 전쟁에서 숨진 북한군", "러시아 쿠르스크주의 북한군", "북한-러시아 조약 1년"):
+        assert title in subject
+    plain = korean.get_body(("plain",)).get_content()
+    assert "주요 수치" in plain and "(출처: 조선중앙TV, 2025년 6월 30일)" in plain
+    assert "첨부: kursk-casualties.ko.pdf" in plain
+    assert "Hello" not in plain and "Key figures" not in plain
+
+    russian = received["ivan@example.org"]
+    assert "справк" in str(russian["Subject"])
+    assert "Северокорейцы, погибшие в войне России" in str(russian["Subject"])
+    plain = russian.get_body(("plain",)).get_content()
+    assert "Ключевые цифры" in plain and "Источник: Центральное телевидение Кореи" in plain
+    assert "4–5 солдат" in plain
+
+    ukrainian = received["olena@example.org"]
+    assert "довідк" in str(ukrainian["Subject"])
+    assert "Вітаємо, Олена Коваль!" in ukrainian.get_body(("html",)).get_content()
+
+    english = received["sam@example.org"]
+    assert str(english["Subject"]).startswith("Briefing as of June 30, 2025: ")
+
+
+@pytest.mark.parametrize("name", ['Koval, "Olena" <eve@evil.example>', "Ölçer Ñandú — 李"])
+def test_names_with_specials_decode_back_exactly(root, server, name):
+    text = f"recipients:\n  - name: '{name}'\n    address: olena@example.org\n    languages: [uk]\n    sheets: [kursk-casualties]\n"
+    recipients_of(root, text=text)
+    run(root, server.port)
+    [message] = server.messages
+    assert message.rcpt_tos == ("olena@example.org",)
+    to = parse(message.content)["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in to] == [(name, "olena@example.org")]
+
+
+# --- 2. exactly once, one connection -------------------------------------------------
+
+
+def test_second_run_sends_nothing_and_one_connection_carries_a_run(root, server):
+    first = run(root, server.port)
+    assert first.count("sent") == 4
+    assert first.connections == 1
+    assert server.connections == 1
+
+    second = run(root, server.port)
+    assert (second.count("sent"), second.count("skipped"), second.count("failed")) == (0, 4, 0)
+    assert second.summary().startswith("Sent 0, skipped 4")
+    assert len(server.messages) == 4
+    assert server.count_by_address() == Counter(ADDRESSES)
+    assert server.connections == 1  # nothing due: no connection at all
+
+
+def test_cli_send_twice(root, server):
+    env = env_for(server.port)
+    args = ["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")]
+    first = invoke(args, env)
+    assert first.exit_code == 0, first.output
+    assert "Sent 4, skipped 0 (already sent), failed 0, unknown 0." in first.output
+    second = invoke(args, env)
+    assert second.exit_code == 0, second.output
+    assert "Sent 0, skipped 4 (already sent), failed 0, unknown 0." in second.output
+    assert server.count_by_address() == Counter(ADDRESSES)
+
+
+# --- 3-5. failures and retries ---------------------------------------------------------
+
+
+def test_temporary_failure_is_retried_with_backoff(root, servers):
+    server = servers(Handler(temporary_data_failures=1))
+    sleeps = []
+    report = run(root, server.port, sleeps=sleeps)
+    assert states(report) == {address: "sent" for address in ADDRESSES}
+    assert server.count_by_address() == Counter(ADDRESSES)  # the retried message arrived exactly once
+    assert server.handler.data_commands == 5
+    assert sleeps == [1.0]  # one backoff, then success
+    assert report.connections == 1
+
+
+def test_permanent_refusal_fails_one_recipient_and_the_next_run_retries_only_it(root, servers):
+    server = servers(Handler(reject=("ivan@example.org",)))
+    sleeps = []
+    report = run(root, server.port, sleeps=sleeps)
+    assert states(report) == {"minji@example.org": "sent", "olena@example.org": "sent",
+                              "ivan@example.org": "failed", "sam@example.org": "sent"}
+    assert "550" in next(o.detail for o in report.outcomes if o.address == "ivan@example.org")
+    assert sleeps == []  # a 5xx is not retried
+    assert server.count_by_address() == Counter(a for a in ADDRESSES if a != "ivan@example.org")
+    failed = [e for e in ledger_events(root) if e["event"] == "failed"]
+    assert len(failed) == 1
+    assert failed[0]["recipient"] == "ivan@example.org" and failed[0]["code"] == 550
+
+    server.handler.reject.clear()
+    again = run(root, server.port)
+    assert states(again) == {"minji@example.org": "skipped", "olena@example.org": "skipped",
+                             "ivan@example.org": "sent", "sam@example.org": "skipped"}
+    assert server.count_by_address() == Counter(ADDRESSES)
+
+
+def test_dropped_connection_then_second_run_delivers_each_message_once(root, servers):
+    server = servers(Handler(drop_at_data=2))
+    first = run(root, server.port, retries=0)
+    assert first.count("failed") == 1 and first.count("sent") == 3
+    assert states(first)[ADDRESSES[1]] == "failed"
+    second = run(root, server.port, retries=0)
+    assert states(second)[ADDRESSES[1]] == "sent"
+    assert second.count("sent") == 1 and second.count("skipped") == 3
+    assert server.count_by_address() == Counter(ADDRESSES)  # each address exactly once over both runs
+
+
+def test_dropped_connection_is_retried_within_the_run(root, servers):
+    server = servers(Handler(drop_at_data=2))
+    sleeps = []
+    report = run(root, server.port, sleeps=sleeps)
+    assert states(report) == {address: "sent" for address in ADDRESSES}
+    assert server.count_by_address() == Counter(ADDRESSES)
+    assert sleeps == [1.0]
+    assert report.connections == 2  # reconnected once after the drop
+
+
+def test_connection_refused_at_start_is_refused_after_retries(root):
+    port = free_port()  # nothing listens there
+    sleeps = []
+    with pytest.raises(SendRefused, match=f"cannot connect to 127.0.0.1:{port} after 4 attempts"):
+        run(root, port, sleeps=sleeps)
+    assert sleeps == [1.0, 2.0, 4.0]
+    assert not (root / "out" / "mail" / LEDGER).exists()
+
+
+# --- 6. a crash between hand-over and reply ---------------------------------------------------
+
+
+class SimulatedCrash(BaseException):
+    """The process dying: not an Exception, so nothing in send() may catch it."""
+
+
+@contextlib.contextmanager
+def crash_on_sent(address: str):
+    """Make the process 'die' right after the server accepted `address`'s message, before the ledger hears it."""
+    original = Ledger.record
+
+    def record(self, key, event, **fields):
+        if event == "sent" and fields.get("recipient") == address:
+            raise SimulatedCrash(address)
+        return original(self, key, event, **fields)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Ledger, "record", record)
+        with pytest.raises(SimulatedCrash):
+            yield
+
+
+def test_crash_after_hand_over_is_unknown_and_not_resent(root, server):
+    with crash_on_sent("olena@example.org"):
+        run(root, server.port)
+    assert server.count_by_address() == Counter(["minji@example.org", "olena@example.org"])
+
+    report = run(root, server.port)
+    assert states(report) == {"minji@example.org": "skipped", "olena@example.org": "unknown",
+                              "ivan@example.org": "sent", "sam@example.org": "sent"}
+    assert "--resend" in next(o.detail for o in report.outcomes if o.address == "olena@example.org")
+    assert server.count_by_address() == Counter(ADDRESSES)
+
+    again = run(root, server.port)
+    assert states(again)["olena@example.org"] == "unknown"
+    assert server.count_by_address() == Counter(ADDRESSES)
+
+    resent = run(root, server.port, only=["olena@example.org"], resend=True)
+    assert states(resent) == {"olena@example.org": "sent"}
+    assert server.count_by_address()["olena@example.org"] == 2
+    assert states(run(root, server.port))["olena@example.org"] == "skipped"
+
+
+def test_intent_without_outcome_in_ledger_is_reported_by_the_cli(root, server):
+    project = load_project(root)
+    sam = next(r for r in recipients_of(root, project) if r.address == "sam@example.org")
+    delivery = plan_delivery(project, sam, read_manifest(root / "out"), project.settings.mail)
+    ledger = root / "out" / "mail" / LEDGER
+    ledger.parent.mkdir(parents=True)
+    ledger.write_text(json.dumps({"event": "intent", "key": delivery.key, "recipient": sam.address,
+                                  "message_id": delivery.message_id}) + "\n", encoding="utf-8")
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env_for(server.port))
+    assert result.exit_code == 1
+    assert "unknown: sam@example.org" in result.output
+    assert "Sent 3, skipped 0 (already sent), failed 0, unknown 1." in result.output
+    assert "sam@example.org" not in server.count_by_address()
+
+
+def test_crash_after_a_torn_ledger_line_still_leaves_the_intent_readable(root, server):
+    """An earlier crash left a line cut short (no newline); the next run's events must still be readable."""
+    ledger = root / "out" / "mail" / LEDGER
+    ledger.parent.mkdir(parents=True)
+    ledger.write_text('{"event": "sent", "key": "0123', encoding="utf-8")
+    with crash_on_sent("minji@example.org"):
+        run(root, server.port)
+    report = run(root, server.port)
+    assert states(report)["minji@example.org"] == "unknown"
+    assert server.count_by_address()["minji@example.org"] == 1  # not sent a second time
+
+
+# --- 7-8. what is due, and refusing stale PDFs ----------------------------------------------
+
+
+def test_changed_sheet_is_due_again_only_for_its_readers(root, server):
+    run(root, server.port)
+    old = {a: parse(m.content) for a, m in by_address(server).items()}
+    edit_fact(root)
+    build(load_project(root))
+
+    report = run(root, server.port)
+    assert states(report) == {"minji@example.org": "sent", "olena@example.org": "sent",
+                              "ivan@example.org": "skipped", "sam@example.org": "skipped"}
+    assert server.count_by_address() == Counter({"minji@example.org": 2, "olena@example.org": 2,
+                                                 "ivan@example.org": 1, "sam@example.org": 1})
+    newest = {}
+    for message in server.messages[4:]:
+        newest[message.rcpt_tos[0]] = parse(message.content)
+    for address, file in (("minji@example.org", "kursk-deployment.ko.pdf"),
+                          ("olena@example.org", "kursk-deployment.uk.card.pdf")):
+        parts = {p.get_filename(): p.get_content() for p in newest[address].iter_attachments()}
+        previous = {p.get_filename(): p.get_content() for p in old[address].iter_attachments()}
+        assert parts[file] == (root / "out" / file).read_bytes() != previous[file]
+        assert str(newest[address]["Message-ID"]) != str(old[address]["Message-ID"])
+
+
+def test_refuses_pdfs_older_than_their_inputs(root, server):
+    edit_fact(root)
+    with pytest.raises(SendRefused) as refused:
+        run(root, server.port)
+    assert "kursk-deployment.en.pdf is older than its inputs" in str(refused.value)
+    assert "factsheet build" in str(refused.value)
+    assert server.connections == 0 and server.messages == []
+    assert not (root / "out" / "mail" / LEDGER).exists()
+
+
+def test_refuses_a_missing_pdf(root, server):
+    (root / "out" / "treaty-anniversary.ru.card.pdf").unlink()
+    with pytest.raises(SendRefused, match=r"treaty-anniversary\.ru\.card\.pdf is missing.*factsheet build"):
+        run(root, server.port)
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env_for(server.port))
+    assert result.exit_code == 1
+    assert "is missing" in result.output
+    assert server.connections == 0 and server.messages == []
+
+
+def test_refuses_a_pdf_changed_after_the_build(root, server):
+    path = root / "out" / "kursk-casualties.ko.pdf"
+    path.write_bytes(path.read_bytes() + b"\n% tampered\n")
+    with pytest.raises(SendRefused, match="does not match the manifest"):
+        run(root, server.port)
+    assert server.connections == 0 and server.messages == []
+
+
+def test_sheet_option_sends_only_that_sheet(root, server):
+    report = run(root, server.port, sheets=["kursk-casualties"])
+    received = {a: parse(m.content) for a, m in by_address(server).items()}
+    assert attachment_names(received["minji@example.org"]) == ["kursk-casualties.ko.pdf"]
+    assert attachment_names(received["olena@example.org"]) == ["kursk-casualties.uk.card.pdf"]
+    assert attachment_names(received["ivan@example.org"]) == ["kursk-casualties.ru.pdf"]
+    # Sam reads only treaty-anniversary: a run restricted to kursk-casualties has nothing for him.
+    assert "sam@example.org" not in received
+    assert states(report)["sam@example.org"] != "sent"
+
+
+# --- 9. TLS -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def tls_server(servers, ca: trustme.CA) -> SmtpServer:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(HOST).configure_cert(context)
+    return servers(tls_context=context, require_starttls=True)
+
+
+def test_starttls_required_but_not_offered_is_refused(root, server):
+    with pytest.raises(SendRefused, match="does not offer STARTTLS"):
+        run(root, server.port, security="starttls")
+    assert server.messages == []
+    assert not (root / "out" / "mail" / LEDGER).exists()  # not even an intent
+
+
+def test_starttls_with_the_right_ca_delivers(root, servers, ca, tmp_path):
+    server = tls_server(servers, ca)
+    cafile = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    report = run(root, server.port, env=env_for(server.port, "starttls", FACTSHEET_SMTP_CAFILE=str(cafile)))
+    assert report.count("sent") == 4
+    assert server.count_by_address() == Counter(ADDRESSES)
+    assert all(message.tls for message in server.messages)
+
+
+def test_starttls_with_an_untrusted_certificate_is_refused(root, servers, ca):
+    server = tls_server(servers, ca)
+    with pytest.raises(SendRefused, match="TLS with 127.0.0.1"):
+        run(root, server.port, security="starttls")
+    assert server.messages == []
+    assert not (root / "out" / "mail" / LEDGER).exists()
+
+
+# --- 10. hostile names and addresses ------------------------------------------------------------
+
+GOOD = "recipients:\n  - name: Good Reader\n    address: good@example.org\n    languages: [en]\n"
+
+
+@pytest.mark.parametrize("name, address, languages, position, code, words", [
+    ('"Eve\\r\\nBcc: x@evil.example"', "eve@example.org", "[en]", (5, 11), "unsafe-header", "U+000D"),
+    ("=?utf-8?q?Eve=0D=0ABcc:_x@evil.example?=", "eve@example.org", "[en]", (5, 11), "unsafe-header", "control character"),
+    ("Eve", '"a@example.org, b@example.org"', "[en]", (6, 14), "bad-address", "more than one address"),
+    ("Eve", "eve.example.org", "[en]", (6, 14), "bad-address", "has no '@'"),
+    ("Eve", "Good@EXAMPLE.org", "[en]", (6, 14), "duplicate-recipient", "already listed at line 3"),
+    ("Eve", "eve@example.org", "[en, de]", (7, 16), "unknown-language", "'de' is not published"),
+    ("Eve", "eve@example.org", "[kr]", (7, 17), "bad-language", "did you mean 'ko'"),
+])
+def test_hostile_or_wrong_recipients_are_refused_before_connecting(root, server, name, address, languages, position,
+                                                                   code, words):
+    path = root / "readers.yaml"
+    path.write_text(GOOD + f"  - name: {name}\n    address: {address}\n    languages: {languages}\n", encoding="utf-8")
+    _, problems = load_recipients(path, load_project(root))
+    assert [p.code for p in problems] == [code]
+    line, column = position
+    formatted = problems[0].format(relative_to=root)
+    assert formatted.startswith(f"readers.yaml:{line}:{column}: error: ")
+    assert formatted.endswith(f"[{code}]") and words in formatted
+
+    result = invoke(["send", "-C", str(root), "--recipients", str(path)], env_for(server.port))
+    assert result.exit_code == 1
+    assert f"readers.yaml:{line}:{column}: error:" in result.output
+    assert "Nothing sent" in result.output
+    assert server.connections == 0 and server.messages == []
+
+
+@pytest.mark.parametrize("value", ["Kim Min-ji", "김민지", "Олена Коваль", "Tab\tseparated", "=?utf-8?q?Caf=C3=A9?="])
+def test_check_header_value_accepts_safe_values(value):
+    assert check_header_value(value, "the name") == value
+
+
+@pytest.mark.parametrize("value", [
+    "Eve\r\nBcc: x@evil.example", "Eve\nBcc: x@evil.example", "Eve\rBcc: x@evil.example", "nul\x00", "del\x7f",
+    "bell\x07", "=?utf-8?q?Eve=0D=0ABcc:_x@evil.example?=", "=?utf-8?q?Eve=0ABcc:_x@evil.example?=",
+    "=?utf-8?b?" + base64.b64encode(b"Eve\r\nBcc: x@evil.example").decode() + "?=",
+    "Dear =?iso-8859-1?q?Eve=0D=0A?= reader",
+])
+def test_check_header_value_refuses_line_breaks_and_controls(value):
+    with pytest.raises(UnsafeHeader, match="the name"):
+        check_header_value(value, "the name")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("minji@example.org", "minji@example.org"),
+    ("  minji@example.org ", "minji@example.org"),
+    ("o'brien+briefings@mail.example.co.uk", "o'brien+briefings@mail.example.co.uk"),
+])
+def test_check_address_accepts_one_complete_address(value, expected):
+    assert check_address(value) == expected
+
+
+@pytest.mark.parametrize("value, error, words", [
+    ("a@example.org, b@example.org", BadAddress, "more than one address"),
+    ("a@example.org;b@example.org", BadAddress, "more than one address"),
+    ("a@b@example.org", BadAddress, "more than one address"),
+    ("Minji <minji@example.org>", BadAddress, "not a plain address"),
+    ("minji example@example.org", BadAddress, "not a plain address"),
+    ("minji.example.org", BadAddress, "no '@'"),
+    ("minji@localhost", BadAddress, "not a complete address"),
+    ("@example.org", BadAddress, "not a complete address"),
+    ("minji@example.org\r\nBcc: x@evil.example", UnsafeHeader, "control character"),
+    ("minji@example.org\nBcc: x@evil.example", UnsafeHeader, "control character"),
+])
+def test_check_address_refuses_anything_but_one_address(value, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        check_address(value)
+
+
+# --- 11. dry run ---------------------------------------------------------------------------------
+
+
+def test_dry_run_writes_one_eml_per_recipient_and_sends_nothing(root, server):
+    project = load_project(root)
+    report = send(project, recipients_of(root, project), dry_run=True, now=NOW, sleep=[].append)
+    assert [o.state for o in report.outcomes] == ["written"] * 4
+    files = sorted((root / "out" / "mail").glob("*.eml"))
+    assert len(files) == 4
+    seen = {}
+    for path in files:
+        message = parse(path.read_bytes())
+        [to] = message["To"].addresses
+        seen[to.addr_spec] = attachment_names(message)
+    assert seen == {address: sorted(files) for address, (_, _, files) in EXPECTED.items()}
+    assert not (root / "out" / "mail" / LEDGER).exists()
+    assert server.connections == 0
+
+    report = run(root, server.port)  # a dry run recorded nothing: everything is still due
+    assert report.count("sent") == 4
+
+
+def test_cli_dry_run(root, server):
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml"), "--dry-run"],
+                    env_for(server.port))
+    assert result.exit_code == 0, result.output
+    assert "Wrote 4 messages to" in result.output and "sent nothing" in result.output
+    emls = sorted((root / "out" / "mail").glob("*.eml"))
+    assert len(emls) == 4
+    assert {parse(p.read_bytes())["To"].addresses[0].addr_spec for p in emls} == set(ADDRESSES)
+    assert not (root / "out" / "mail" / LEDGER).exists()
+    assert server.connections == 0 and server.messages == []
+
+
+# --- 12. secrets and insecure settings -------------------------------------------------------------
+
+
+def test_password_never_appears_when_login_is_refused(root, servers):
+    authenticator = Authenticator(accept=False)
+    server = servers(authenticator=authenticator, auth_require_tls=False)
+    env = env_for(server.port, FACTSHEET_SMTP_USER="desk", FACTSHEET_SMTP_PASSWORD=PASSWORD)
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env)
+    assert result.exit_code == 1
+    assert "Nothing sent" in result.output and "refused the login" in result.output
+    assert (b"desk", PASSWORD.encode()) in authenticator.seen  # the password really was used...
+    assert PASSWORD not in result.output and PASSWORD not in (result.stderr or "")  # ...and never shown
+    ledger = root / "out" / "mail" / LEDGER
+    assert not ledger.exists() or PASSWORD not in ledger.read_text(encoding="utf-8")
+    assert server.messages == []
+
+
+def test_password_never_appears_in_the_ledger_or_output(root, servers):
+    authenticator = Authenticator(accept=True)
+    server = servers(Handler(reject=("ivan@example.org",)), authenticator=authenticator, auth_require_tls=False)
+    env = env_for(server.port, FACTSHEET_SMTP_USER="desk", FACTSHEET_SMTP_PASSWORD=PASSWORD)
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env)
+    assert result.exit_code == 1
+    assert "Sent 3, skipped 0 (already sent), failed 1, unknown 0." in result.output
+    assert (b"desk", PASSWORD.encode()) in authenticator.seen
+    assert PASSWORD not in result.output
+    ledger = (root / "out" / "mail" / LEDGER).read_text(encoding="utf-8")
+    assert "ivan@example.org" in ledger and PASSWORD not in ledger
+
+
+def test_password_never_appears_when_the_connection_is_refused(root, cli_sleeps):
+    env = env_for(free_port(), FACTSHEET_SMTP_USER="desk", FACTSHEET_SMTP_PASSWORD=PASSWORD)
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env)
+    assert result.exit_code == 1
+    assert "cannot connect" in result.output and PASSWORD not in result.output
+    assert cli_sleeps == [1.0, 2.0, 4.0]
+    assert not (root / "out" / "mail" / LEDGER).exists()
+
+
+def test_settings_repr_hides_the_password(root):
+    mail = load_project(root).settings.mail
+    settings = smtp_settings(mail, {"FACTSHEET_SMTP_HOST": "smtp.example.org", "FACTSHEET_SMTP_USER": "desk",
+                                    "FACTSHEET_SMTP_PASSWORD": PASSWORD})
+    assert settings.password == PASSWORD and settings.security == "starttls" and settings.port == 587
+    assert PASSWORD not in repr(settings) and PASSWORD not in str(settings) and PASSWORD not in f"{[settings]}"
+
+
+def test_user_without_auth_on_the_server_is_refused_without_retrying(root, server):
+    """A server that offers no AUTH while a user is configured: no retry can fix that (like a refused login)."""
+    env = env_for(server.port, FACTSHEET_SMTP_USER="desk", FACTSHEET_SMTP_PASSWORD=PASSWORD)
+    sleeps = []
+    with pytest.raises(SendRefused, match="AUTH") as refused:
+        run(root, server.port, env=env, sleeps=sleeps)
+    assert PASSWORD not in str(refused.value)
+    assert server.messages == []
+    assert sleeps == [] and server.connections == 1
+
+
+def test_unencrypted_only_on_loopback_unless_allowed(root):
+    mail = load_project(root).settings.mail
+    remote = {"FACTSHEET_SMTP_HOST": "smtp.example.org", "FACTSHEET_SMTP_SECURITY": "none"}
+    with pytest.raises(SmtpConfigError, match="refusing to send unencrypted to smtp.example.org"):
+        smtp_settings(mail, remote)
+    assert smtp_settings(mail, remote, allow_insecure=True).port == 25
+    with pytest.raises(SmtpConfigError, match="password over an unencrypted connection"):
+        smtp_settings(mail, {**remote, "FACTSHEET_SMTP_PASSWORD": PASSWORD}, allow_insecure=True)
+    for host in ("localhost", "127.0.0.1", "::1"):
+        assert smtp_settings(mail, {"FACTSHEET_SMTP_HOST": host, "FACTSHEET_SMTP_SECURITY": "none"}).loopback
+    with pytest.raises(SmtpConfigError, match="line break"):
+        smtp_settings(mail, {"FACTSHEET_SMTP_HOST": "smtp.example.org", "FACTSHEET_SMTP_USER": "desk\r\nX: y"})
+
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], remote)
+    assert result.exit_code == 2
+    assert "refusing to send unencrypted" in result.output
+
+
+def test_password_in_settings_file_is_an_error(root):
+    settings = root / "factsheets" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8")
+                        + f"  smtp:\n    host: smtp.example.org\n    password: {PASSWORD}\n", encoding="utf-8")
+    result = invoke(["check", "-C", str(root)])
+    assert result.exit_code == 1
+    assert "[secret-in-file]" in result.output and "FACTSHEET_SMTP_PASSWORD" in result.output
+
+
+# --- 13. rate limit ----------------------------------------------------------------------------------
+
+
+def test_rate_limit_sleeps_between_messages(root, server):
+    sleeps = []
+    report = run(root, server.port, rate=30, sleeps=sleeps)
+    assert report.count("sent") == 4
+    assert sleeps == [2.0] * (len(ADDRESSES) - 1)
+
+
+def test_no_rate_limit_no_sleep(root, server):
+    sleeps = []
+    run(root, server.port, sleeps=sleeps)
+    assert sleeps == []
+
+
+# --- 14. check --recipients --------------------------------------------------------------------------
+
+
+def test_check_recipients_reports_problems_with_positions(root):
+    path = root / "bad.yaml"
+    path.write_text(GOOD + "  - name: Eve\n    address: eve.example.org\n    languages: [kr]\n"
+                    "    colour: blue\n", encoding="utf-8")
+    result = invoke(["check", "-C", str(root), "--recipients", str(path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "bad.yaml:" in line]
+    assert any(re.search(r"bad\.yaml:6:14: error: .*\[bad-address\]$", line) for line in lines), result.output
+    assert any(re.search(r"bad\.yaml:7:17: error: .*did you mean 'ko'.*\[bad-language\]$", line) for line in lines)
+    assert any(re.search(r"bad\.yaml:8:5: error: .*\[unknown-key\]$", line) for line in lines), result.output
+
+
+def test_check_recipients_accepts_the_documented_example(root):
+    result = invoke(["check", "-C", str(root), "--recipients", str(REPO_ROOT / "docs" / "recipients.example.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.output.replace("0 errors", "")
