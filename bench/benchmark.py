@@ -101,10 +101,13 @@ def edit_one_fact(root: Path) -> None:
 
 def warm_edit(root: Path, jobs: int) -> float:
     """A one-fact edit rebuilt by a process that has built before, as `factsheet watch` does."""
-    from factsheet.build import build
+    from factsheet.build import build, warm_up
     from factsheet.project import load_project
+    from factsheet.templates import load_template
 
-    build(load_project(root), templates=["briefing"], jobs=jobs)
+    project = load_project(root)
+    build(project, templates=["briefing"], jobs=jobs)
+    warm_up(project, [load_template(root / "templates", "briefing")], project.settings.all_languages)  # as watch does
     edit_one_fact(root)
     started = time.perf_counter()
     build(load_project(root), templates=["briefing"], jobs=jobs)

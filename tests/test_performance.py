@@ -98,7 +98,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     clean = tmp_path / "clean"
     build(load_project(desk), templates=["briefing"], jobs=1, out_dir=clean)
     entries = sorted((tmp_path / "cache").rglob("*.bin"))
-    assert {p.parent.name for p in entries} == {"ttf", "catalog"}
+    assert {p.parent.name for p in entries} == {"ttf", "catalog", "filehash"}
     for index, entry in enumerate(entries):  # truncate one, flip bytes in the others
         data = bytearray(entry.read_bytes())
         if index == 0:

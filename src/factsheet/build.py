@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from . import __version__, cache
 from . import model as m
 from .checks import check
 from .i18n import catalog_path
@@ -122,6 +122,20 @@ class InputHasher:
             self.cache[path] = hashlib.sha256(path.read_bytes()).hexdigest()
         return self.cache[path]
 
+    def font(self, path: Path) -> str:
+        """SHA-256 of a font file, remembered across runs by its size and modification time.
+
+        Font files are megabytes and change only when a package is reinstalled
+        (which changes their modification time); hashing them on every run
+        would cost more than a no-op build should take.
+        """
+        if path not in self.cache:
+            info = path.stat()
+            key = hashlib.sha256(f"{path.resolve()}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}".encode()).hexdigest()[:40]
+            self.cache[path] = cache.cached("filehash", key, lambda: hashlib.sha256(path.read_bytes()).hexdigest(),
+                                            valid=lambda value: isinstance(value, str) and len(value) == 64)
+        return self.cache[path]
+
     def code(self) -> str:
         """One hash over factsheet's own code and catalogs, so a new version rebuilds everything."""
         if "code" not in self.cache:
@@ -143,8 +157,8 @@ class InputHasher:
         found = {_label(path, root): self.file(path) for path in sorted(set(files))}
         for name in sorted({name for _, scripts in template.roles.values() for chain in scripts.values() for name in chain}):
             family = template.families[name]
-            found[f"font:{name}:regular"] = self.file(family.regular)
-            found[f"font:{name}:bold"] = self.file(family.bold)
+            found[f"font:{name}:regular"] = self.font(family.regular)
+            found[f"font:{name}:bold"] = self.font(family.bold)
         catalog = catalog_path(job.language, self.project.locale_dirs)
         if catalog is not None:
             found[f"catalog:{job.language}"] = self.file(catalog)
@@ -343,12 +357,18 @@ def _render_all(project, work: list, templates, staging: Path, source_date_epoch
 
 def _preload(project, templates, work) -> None:
     """Load fonts and catalogs once in the parent, so every forked worker starts with them."""
+    warm_up(project, templates.values(), {task.job.language for task in work})
+
+
+def warm_up(project: m.Project, templates, languages) -> None:
+    """Import the renderer and load the fonts and catalogs these languages need, ahead of the first build."""
+    from . import render  # noqa: F401 (imported for its side effect: ReportLab loaded once)
     from .fonts import Fonts
     from .i18n import translator
     from .languages import script_of
 
-    for template in templates.values():
-        for language in {task.job.language for task in work}:
+    for template in templates:
+        for language in languages:
             Fonts(template, script_of(language))
             translator(language, project.locale_dirs)
 

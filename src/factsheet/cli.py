@@ -131,10 +131,28 @@ def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | Non
 
     click.echo(f"Watching {display_root(root, cwd)} (factsheets/, templates/, locale/). Press Ctrl-C to stop.")
     rebuild([])
+    _warm(root, languages, templates)
     try:
         run_watch(root, rebuild, interval=interval)
     except KeyboardInterrupt:
         click.echo("Stopped.")
+
+
+def _warm(root: Path, languages: tuple, templates: tuple) -> None:
+    """Load ReportLab, fonts and catalogs now, so that the first edit rebuilds as fast as later ones."""
+    from .build import warm_up
+    from .project import load_project
+    from .templates import TemplateError, load_template
+
+    project = load_project(root)
+    if project.settings is None:
+        return
+    names = _split(templates) or [project.settings.template, *project.settings.extra_templates]
+    try:
+        loaded = [load_template(root / "templates", name) for name in names]
+    except TemplateError:
+        return  # the rebuild reports template problems itself
+    warm_up(project, loaded, _split(languages) or project.settings.all_languages)
 
 
 def display_root(root: Path, cwd: Path) -> str:
