@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from . import model as m
 from .problems import Problem, Problems, sort_problems
@@ -31,11 +31,6 @@ def check(project: m.Project) -> list[Problem]:
     for func in CHECKS:
         func(project, problems)
     return sort_problems(problems.items)
-
-
-def has_errors(problems: Iterable[Problem]) -> bool:
-    """True when any problem is an error."""
-    return any(p.is_error for p in problems)
 
 
 # --- walking the records ----------------------------------------------------

@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS = 0, 1  # click itself exits 2 on a usage error
 
 project_option = click.option(
     "--project", "-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",

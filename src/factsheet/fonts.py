@@ -186,7 +186,6 @@ class Fonts:
             for family in families:
                 register_family(family)
             self.roles[role] = Role(families, weight == "bold")
-        self.bold_body = Role(self.roles["body"].families, True)
 
     def role(self, name: str, bold: bool | None = None) -> Role:
         """A role, optionally forced to regular or bold."""

@@ -71,17 +71,6 @@ def catalog_path(language: str, locale_dirs: tuple = ()) -> Path | None:
     return None
 
 
-def available_languages(locale_dirs: tuple = ()) -> list[str]:
-    """Languages that have an interface catalog, plus English, the catalogs' source."""
-    found = {"en"}
-    for folder in (*locale_dirs, Path(str(resources.files("factsheet") / "locale"))):
-        if Path(folder).is_dir():
-            for child in Path(folder).iterdir():
-                if (child / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
-                    found.add(child.name.replace("_", "-"))
-    return sorted(found)
-
-
 @functools.lru_cache(maxsize=None)
 def translator(language: str, locale_dirs: tuple = ()) -> Translator:
     """The interface translator for a language (English when no catalog exists)."""

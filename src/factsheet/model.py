@@ -82,26 +82,6 @@ class NotBefore:
 When = Union[PartialDate, dt.datetime, NotBefore, Unknown]
 
 
-def when_latest(when: When) -> dt.date | None:
-    """Latest day a date value can stand for, or None if it has no upper bound."""
-    if isinstance(when, PartialDate):
-        return when.latest()
-    if isinstance(when, dt.datetime):
-        return when.date()
-    return None
-
-
-def when_earliest(when: When) -> dt.date | None:
-    """Earliest day a date value can stand for, or None if unknown."""
-    if isinstance(when, PartialDate):
-        return when.earliest()
-    if isinstance(when, dt.datetime):
-        return when.date()
-    if isinstance(when, NotBefore):
-        return when.date.earliest()
-    return None
-
-
 @dataclass(frozen=True)
 class Translation:
     """One language's version of a text, and which source text it translates."""
@@ -297,11 +277,6 @@ class Project:
     sheets: dict
     files: list
     problems: list
-
-    @property
-    def factsheets_dir(self) -> Path:
-        """The folder that holds the YAML records."""
-        return self.root / "factsheets"
 
     @property
     def locale_dirs(self) -> tuple:

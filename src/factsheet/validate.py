@@ -372,11 +372,6 @@ def text(r: Reader, node: Node) -> m.Text:
     return result
 
 
-def optional_text(r: Reader, node: Node) -> m.Text:
-    """Same as text(); named for tables where the field may be left out."""
-    return text(r, node)
-
-
 # --- attributions and citations --------------------------------------------
 
 

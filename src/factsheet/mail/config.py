@@ -55,14 +55,23 @@ class MailSettings:
     smtp_user: str | None = None
 
 
-def _header(r: Reader, node: Node) -> str:
-    try:
-        return check_header_value(exact_string(r, node), "the value")
-    except UnsafeHeader as exc:
-        raise FieldError(str(exc), "unsafe-header") from None
+def header_field(what: str = "the value"):
+    """A field parser for text that goes into an email header: exactly as written, no control characters."""
+
+    def parse(r: Reader, node: Node) -> str:
+        try:
+            return check_header_value(exact_string(r, node), what)
+        except UnsafeHeader as exc:
+            raise FieldError(str(exc), "unsafe-header") from None
+
+    return parse
 
 
-def _address(r: Reader, node: Node) -> str:
+_header = header_field()
+
+
+def address_field(r: Reader, node: Node) -> str:
+    """A field parser for exactly one complete email address."""
     try:
         return check_address(exact_string(r, node))
     except UnsafeHeader as exc:
@@ -108,8 +117,8 @@ def _smtp(r: Reader, node: Node) -> dict:
 
 MAIL_FIELDS = {
     "from_name": Field(_header, required=True, hint="the sender name readers see, like 'Factsheet Briefing Desk'"),
-    "from_address": Field(_address, required=True, hint="the sender address, like briefings@example.org"),
-    "reply_to": Field(_address),
+    "from_address": Field(address_field, required=True, hint="the sender address, like briefings@example.org"),
+    "reply_to": Field(address_field),
     "list_unsubscribe": Field(_unsubscribe),
     "recipients": Field(string, hint="path of the recipients file, relative to the project folder"),
     "smtp": Field(_smtp, default={}),

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from .. import model as m
 from ..problems import Loc, Problem, Problems, sort_problems
-from ..validate import Field, FieldError, Reader, exact_string, languages, slug
+from ..validate import Field, FieldError, Reader, languages, slug
 from ..yamlio import Map, Node, Scalar, Seq, read_yaml
-from .headers import BadAddress, UnsafeHeader, check_address, check_header_value
+from .config import address_field, header_field
 
 @dataclass(frozen=True)
 class Recipient:
@@ -23,23 +23,6 @@ class Recipient:
     template: str | None = None
 
 
-def _name(r: Reader, node: Node) -> str:
-    value = exact_string(r, node)
-    try:
-        return check_header_value(value, "the name")
-    except UnsafeHeader as exc:
-        raise FieldError(str(exc), "unsafe-header") from None
-
-
-def _address(r: Reader, node: Node) -> str:
-    try:
-        return check_address(exact_string(r, node))
-    except UnsafeHeader as exc:
-        raise FieldError(str(exc), "unsafe-header") from None
-    except BadAddress as exc:
-        raise FieldError(str(exc), "bad-address") from None
-
-
 def _sheets(r: Reader, node: Node) -> tuple | None:
     if isinstance(node, Scalar) and node.value == "all":
         return None
@@ -49,8 +32,8 @@ def _sheets(r: Reader, node: Node) -> tuple | None:
 
 
 RECIPIENT_FIELDS = {
-    "name": Field(_name, required=True),
-    "address": Field(_address, required=True, hint="a complete address like name@example.org"),
+    "name": Field(header_field("the name"), required=True),
+    "address": Field(address_field, required=True, hint="a complete address like name@example.org"),
     "languages": Field(languages, required=True, hint="preferred languages in order, like [ko, en]"),
     "sheets": Field(_sheets, default=None),
     "template": Field(slug),
