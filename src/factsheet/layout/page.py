@@ -54,8 +54,8 @@ def decorate(canvas: Canvas, ctx: Context, page: int, pages: int) -> None:
     canvas.setFillColor(ctx.colour("muted"))
     canvas.setStrokeColor(ctx.colour("rule"))
     canvas.setLineWidth(0.5)
-    for items, y, rule_y in ((template.header, height - margins["top"] + 10, height - margins["top"] + 6),
-                             (template.footer, margins["bottom"] - 16, margins["bottom"] - 6)):
+    for items, y, rule_y in ((template.header, height - margins["top"] + 8, height - margins["top"] + 4),
+                             (template.footer, margins["bottom"] - 13, margins["bottom"] - 4)):
         if not items:
             continue
         left, centre, right = _slots(ctx, items, page, pages)
