@@ -61,10 +61,11 @@ def sheet_yaml(rng: random.Random, index: int, languages: list[str]) -> str:
     for s in range(3):
         out.append(f"    - id: {sid}-s{s}\n      title:{text_block(rng, languages, 4, '        ')}\n      facts:")
         for f in range(3):
-            out.append(f"        - id: {sid}-s{s}-f{f}\n          text:{text_block(rng, languages, rng.randint(18, 36), '            ')}"
+            dated = f"\n          date: 2025-06-{rng.randint(1, 29):02d}" if f == 0 else ""  # like the shipped sheets: some facts dated
+            out.append(f"        - id: {sid}-s{s}-f{f}\n          text:{text_block(rng, languages, rng.randint(16, 32), '            ')}"
                        f"\n          status: {rng.choice(['confirmed', 'reported', 'claimed', 'disputed'])}"
                        f"\n          attribution: {{who: actor-{rng.randint(0, 4)}, via: actor-5}}"
-                       f"\n          date: 2025-06-{rng.randint(1, 29):02d}\n          key: {'true' if f == 0 else 'false'}"
+                       f"{dated}\n          key: {'true' if f == 0 else 'false'}"
                        f"\n          citations: [source-{rng.randint(0, 2)}, source-{rng.randint(3, 4)}]")
     out.append(f"  figures:\n    - id: {sid}-dead\n      label:{text_block(rng, languages, 5, '        ')}"
                f"\n      unit:{text_block(rng, languages, 1, '        ')}\n      disputed: true\n      key: true\n      claims:"
