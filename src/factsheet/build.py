@@ -115,6 +115,9 @@ class InputHasher:
     def __init__(self, project: m.Project) -> None:
         self.project = project
         self.cache: dict[Path, str] = {}
+        sheet_files = {sheet.loc.path for sheet in project.sheets.values()}
+        # Files without a sheet (settings, actors, sources) are inputs of every PDF.
+        self.shared_files = [path for path in project.files if path not in sheet_files]
 
     def file(self, path: Path) -> str:
         """SHA-256 of one file's bytes."""
@@ -151,9 +154,7 @@ class InputHasher:
     def inputs(self, job: Job, template) -> dict:
         """Every input of one PDF, by name, with its hash."""
         root = self.project.root
-        sheet_file = job.sheet.loc.path
-        record_files = [p for p in self.project.files if p == sheet_file or not _holds_sheet(self.project, p)]
-        files = record_files + [template.path, template.path.parent / FONTS_FILE]
+        files = [job.sheet.loc.path, *self.shared_files, template.path, template.path.parent / FONTS_FILE]
         found = {_label(path, root): self.file(path) for path in sorted(set(files))}
         for name in sorted({name for _, scripts in template.roles.values() for chain in scripts.values() for name in chain}):
             family = template.families[name]
@@ -164,10 +165,6 @@ class InputHasher:
             found[f"catalog:{job.language}"] = self.file(catalog)
         found["factsheet"] = self.code()
         return found
-
-
-def _holds_sheet(project: m.Project, path: Path) -> bool:
-    return any(sheet.loc.path == path for sheet in project.sheets.values())
 
 
 def _label(path: Path, root: Path) -> str:
