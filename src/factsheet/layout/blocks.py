@@ -16,6 +16,7 @@ from ..i18n import format_number
 from ..resolve import RFact, RFigure
 from . import chart
 from .context import Context, safe_link
+from .page import draw_runs
 
 Builder = Callable[[Context, dict], list]
 BUILDERS: dict[str, Builder] = {}
@@ -56,12 +57,36 @@ def table(rows: list, widths: list, style: list, ctx: Context) -> Table:
     return Table(rows, colWidths=widths, style=TableStyle(base + style), hAlign="LEFT")
 
 
-def badge(ctx: Context, status: str, label: str) -> Table:
+class Badge(Flowable):
+    """A small coloured status badge: a rounded box with the status word, drawn directly.
+
+    A badge is one short word on one line, so it needs no Paragraph (no markup
+    parsing, no line breaking); that matters when every fact has one.
+    """
+
+    def __init__(self, ctx: Context, status: str, label: str) -> None:
+        super().__init__()
+        self.ctx, self.colour, self.text = ctx, ctx.colour(status), label.upper()
+        self.size = ctx.styles["badge"].fontSize
+        self.width, self.height = ctx.badge_width, self.size + 4.2
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        """Fixed size: the badge width of this language, one line high."""
+        return self.width, self.height
+
+    def draw(self) -> None:
+        """The box, then the word centred in it, in the body font's bold face with fallback runs."""
+        canvas = self.canv
+        canvas.setFillColor(self.colour)
+        canvas.roundRect(0, 0, self.width, self.height, 2, stroke=0, fill=1)
+        canvas.setFillColorRGB(1, 1, 1)
+        draw_runs(canvas, self.ctx.fonts.role("body", bold=True), self.width / 2, 1.6 + self.size * 0.12, self.text,
+                  self.size, "centre")
+
+
+def badge(ctx: Context, status: str, label: str) -> Badge:
     """A small coloured status badge; the same colour and shape for a status everywhere."""
-    cell = ctx.para(ctx.m(label.upper(), "body", bold=True), "badge")
-    return table([[cell]], [ctx.badge_width], [("BACKGROUND", (0, 0), (-1, -1), ctx.colour(status)),
-                                           ("ROUNDEDCORNERS", [2, 2, 2, 2]),
-                                           ("TOPPADDING", (0, 0), (-1, -1), 1.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.6)], ctx)
+    return Badge(ctx, status, label)
 
 
 @builder("title-band")
@@ -172,7 +197,7 @@ def facts_table(ctx: Context, facts: list) -> Table:
     """Facts one per row, badge on the left."""
     rows = [fact_row(ctx, fact) for fact in facts]
     return table(rows, [ctx.badge_width + 7, ctx.width - ctx.badge_width - 7],
-                 [("BOTTOMPADDING", (0, 0), (-1, -1), 4.5), ("TOPPADDING", (0, 0), (0, -1), 1)], ctx)
+                 [("BOTTOMPADDING", (0, 0), (-1, -1), 4.5), ("TOPPADDING", (0, 0), (0, -1), 0.6)], ctx)
 
 
 @builder("sections")

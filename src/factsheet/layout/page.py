@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reportlab.pdfgen.canvas import Canvas
 
-from ..fonts import string_width
+from ..fonts import Role, string_width
 from .context import Context
 
 LEFT = ("organisation", "title")
@@ -32,9 +32,8 @@ def _slots(ctx: Context, items: tuple, page: int, pages: int) -> tuple[str, str,
     return join(left), join(centre), join(right)
 
 
-def draw_runs(canvas: Canvas, ctx: Context, x: float, y: float, text: str, size: float, align: str) -> None:
+def draw_runs(canvas: Canvas, role: Role, x: float, y: float, text: str, size: float, align: str) -> None:
     """Draw a line of text with font fallback, aligned left, centre or right of x."""
-    role = ctx.fonts.role("body")
     width = string_width(role, text, size)
     x = x - width if align == "right" else x - width / 2 if align == "centre" else x
     for family, run in role.runs(text):
@@ -50,6 +49,7 @@ def decorate(canvas: Canvas, ctx: Context, page: int, pages: int) -> None:
     width, height = template.page_size
     margins = template.margins
     size = template.sizes["small"]
+    body = ctx.fonts.role("body")
     canvas.saveState()
     canvas.setFillColor(ctx.colour("muted"))
     canvas.setStrokeColor(ctx.colour("rule"))
@@ -61,11 +61,12 @@ def decorate(canvas: Canvas, ctx: Context, page: int, pages: int) -> None:
         left, centre, right = _slots(ctx, items, page, pages)
         canvas.line(margins["left"], rule_y, width - margins["right"], rule_y)
         if left:
-            draw_runs(canvas, ctx, margins["left"], y, _fit(ctx, left, size, (width - margins["left"] - margins["right"]) * 0.4), size, "left")
+            draw_runs(canvas, body, margins["left"], y, _fit(ctx, left, size, (width - margins["left"] - margins["right"]) * 0.4),
+                      size, "left")
         if centre:
-            draw_runs(canvas, ctx, width / 2, y, centre, size, "centre")
+            draw_runs(canvas, body, width / 2, y, centre, size, "centre")
         if right:
-            draw_runs(canvas, ctx, width - margins["right"], y, right, size, "right")
+            draw_runs(canvas, body, width - margins["right"], y, right, size, "right")
     canvas.restoreState()
 
 
