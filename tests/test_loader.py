@@ -73,7 +73,7 @@ BROKEN_BYTES = {
 def test_broken_file_gives_exactly_one_problem(project, name):
     text, expected = BROKEN[name]
     project.write(X, text)
-    assert project.lines() == [expected]
+    assert project.lines(("error",)) == [expected]
 
 
 @pytest.mark.parametrize("name", BROKEN_BYTES)
@@ -186,8 +186,9 @@ def test_plain_values_stay_text_with_their_yaml_reading():
 ], ids=["deep-list", "deep-block", "bomb", "duplicate", "tag", "documents"])
 def test_parse_yaml_never_raises(text, expected):
     tree, problems = parse(text)
-    assert tree is None
     assert problems == [expected]
+    # A duplicate key is reported and the first value kept, so the rest of the file is still checked.
+    assert (tree is not None) == (expected[0] == "duplicate-key")
 
 
 def test_read_yaml_of_a_10mb_file(tmp_path):
@@ -196,3 +197,11 @@ def test_read_yaml_of_a_10mb_file(tmp_path):
     problems = Problems()
     assert read_yaml(path, problems) is None
     assert [(p.code, p.loc.line, p.loc.column) for p in problems.items] == [("file-too-large", 1, 1)]
+
+
+def test_a_duplicate_key_keeps_the_first_value_and_the_rest_of_the_file(project):
+    project.write(X, "actors:\n  - id: mayor\n    name: Mayor\n    kind: official\n    kind: other\n")
+    assert project.lines() == [
+        "factsheets/extra.yaml:2:5: warning: actor 'mayor' is never named in an attribution: use it or remove it [unused-actor]",
+        "factsheets/extra.yaml:5:5: error: duplicate key 'kind' (first at line 4): YAML would silently keep only the last; remove one [duplicate-key]",
+    ]

@@ -11,7 +11,7 @@ import unicodedata
 from typing import Callable, Iterator
 
 from . import model as m
-from .problems import Problem, Problems, sort_problems
+from .problems import Loc, Problem, Problems, sort_problems
 from .project import inner_records
 
 Check = Callable[[m.Project, Problems], None]
@@ -56,6 +56,24 @@ def attributed_records(project: m.Project) -> Iterator[tuple[str, object]]:
 
 
 @rule
+def unresolved_references(project: m.Project, problems: Problems) -> None:
+    """Every citation and attribution names something that exists.
+
+    When a record file could not be read at all, what it defined is missing,
+    and every reference to it would be reported; one note says so instead.
+    """
+    found = Problems()
+    known_sources(project, found)
+    known_actors(project, found)
+    if not project.unreadable:
+        problems.items.extend(found.items)
+    elif found.items:
+        names = ", ".join(path.name for path in project.unreadable)
+        problems.note(Loc(project.unreadable[0], 1, 1), "references-unchecked",
+                      f"{len(found.items)} reference(s) to actors or sources could not be resolved, perhaps because "
+                      f"{names} could not be read: fix the error there, then check again")
+
+
 def known_sources(project: m.Project, problems: Problems) -> None:
     """Every citation names a source that exists."""
     for kind, record, citations in cited_records(project):
@@ -66,7 +84,6 @@ def known_sources(project: m.Project, problems: Problems) -> None:
                                f"add it to sources.yaml{_suggest(citation.source, project.sources)}")
 
 
-@rule
 def known_actors(project: m.Project, problems: Problems) -> None:
     """Every attribution names actors that exist."""
     for kind, record in attributed_records(project):
@@ -135,7 +152,9 @@ def dates_within_as_of(project: m.Project, problems: Problems) -> None:
 
 @rule
 def unused_records(project: m.Project, problems: Problems) -> None:
-    """Warn about sources nobody cites and actors nobody names."""
+    """Warn about sources nobody cites and actors nobody names (unless a file that may use them is unreadable)."""
+    if project.unreadable:
+        return
     cited = {c.source for _, _, citations in cited_records(project) for c in citations}
     for source in project.sources.values():
         if source.id and source.id not in cited:

@@ -277,6 +277,7 @@ class Project:
     sheets: dict
     files: list
     problems: list
+    unreadable: list = field(default_factory=list)  # record files that could not be parsed at all
 
     @property
     def locale_dirs(self) -> tuple:

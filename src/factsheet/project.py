@@ -49,9 +49,11 @@ def load_project(root: Path) -> m.Project:
     sources: dict = {}
     sheets: dict = {}
     ids: dict = {}
+    unreadable = []
     for path in files[1:]:
         tree = read_yaml(path, problems)
         if tree is None:
+            unreadable.append(path)
             continue
         if not isinstance(tree, Map):
             problems.error(tree.loc, "wrong-type", f"expected a mapping with one of the keys {', '.join(TOP_LEVEL)}")
@@ -66,7 +68,7 @@ def load_project(root: Path) -> m.Project:
             _keep(sheet, sheets, ids, problems, "sheet")
             if sheet is not None:
                 _register_inner_ids(sheet, ids, problems)
-    return m.Project(root, settings, actors, sources, sheets, files, problems.items)
+    return m.Project(root, settings, actors, sources, sheets, files, problems.items, unreadable)
 
 
 def _load_settings(path: Path, problems: Problems) -> m.Settings | None:

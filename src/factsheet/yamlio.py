@@ -144,6 +144,9 @@ def _char_at(text: str, line: int, column: int) -> str:
     return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
 
 
+_DISCARD = Scalar("", Loc(Path("-")), True)  # stands for the key of a duplicate whose value is dropped
+
+
 class _TreeBuilder:
     """Turns a YAML event stream into Scalar/Seq/Map nodes, refusing what we do not allow."""
 
@@ -216,10 +219,13 @@ class _TreeBuilder:
                 return self.fail(mark, "bad-key", "a key must be a plain word, not a list or mapping")
             if node.value in container.items:
                 first = container.key_locs[node.value]
-                return self.fail(mark, "duplicate-key",
-                                 f"duplicate key '{_clip(node.value)}' (first at line {first.line}): "
-                                 "YAML would silently keep only the last; remove one")
+                self.fail(mark, "duplicate-key", f"duplicate key '{_clip(node.value)}' (first at line {first.line}): "
+                                                 "YAML would silently keep only the last; remove one")
+                node = _DISCARD  # keep the first value and read on, so one slip does not hide the whole file
             parent[1] = node
+            return True
+        if key is _DISCARD:
+            parent[1] = None
             return True
         container.items[key.value] = node
         container.key_locs[key.value] = key.loc
