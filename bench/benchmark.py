@@ -33,7 +33,12 @@ import synthetic  # noqa: E402
 
 
 class TreeMemory:
-    """Samples the summed resident memory of a process and all its descendants."""
+    """Samples the memory of a process and all its descendants, as the sum of their proportional set sizes.
+
+    Forked workers share the parent's pages until they write to them; adding
+    up resident sizes would count each shared page once per process, so the
+    proportional size (each shared page divided among its sharers) is summed.
+    """
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self.done = pid, 0, False
@@ -57,8 +62,8 @@ class TreeMemory:
             total = 0
             for pid in self._tree():
                 try:
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmRSS:"):
+                    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                        if line.startswith("Pss:"):
                             total += int(line.split()[1])
                 except OSError:
                     pass
@@ -235,7 +240,7 @@ def main() -> None:
         root, name, repeat = shipped_copy(), "shipped project, 3 sheets x 4 languages", args.repeat
     print(f"## {name}\n\nMachine: {machine()}; {args.jobs} worker processes; briefing template.\n")
     result = measure_builds(root, args.jobs, repeat)
-    print("| measurement | seconds | peak memory (MB, whole process tree) |\n| --- | ---: | ---: |")
+    print("| measurement | seconds | peak memory (MB, PSS of the whole process tree) |\n| --- | ---: | ---: |")
     for label, (seconds, peak) in result["figures"].items():
         print(f"| {label} | {seconds:.3f} | {peak or 'n/a'} |")
     print(f"\n{result['pdfs']} PDFs, {result['bytes']:,} bytes in all, largest {result['largest']:,} bytes, "

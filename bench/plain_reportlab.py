@@ -1,10 +1,12 @@
 """The floor: a minimal hand-written ReportLab script that makes the same documents as `factsheet build`.
 
 It reads the same YAML (no validation, no translation bookkeeping, no
-manifest, no caching), sets the same texts in the same fonts, with a title
-band, summary, key figures, facts with status and attribution, the disputed
-claims table, the timeline and the source list, and writes one PDF per sheet
-and language. factsheet's overhead is measured against this.
+manifest, no caching, no font fallback), sets the same texts in the same
+fonts, with a title band, summary, the figures' claims as a table and as
+bars, facts with status badge, attribution and citation numbers, the
+timeline, the source list, and a header and "page N of M" footer on every
+page, and writes one PDF per sheet and language. factsheet's overhead is
+measured against this.
 
     python bench/plain_reportlab.py PROJECT OUT_DIR [-j N]
 """
@@ -24,6 +26,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
 rl_config.invariant = 1
@@ -64,6 +68,47 @@ def load(root: Path) -> tuple[dict, dict, list]:
     return actors, sources, sheets
 
 
+def numbered_canvas(title: str, font: str):
+    """A canvas that writes a header and a "page N of M" footer on every page once the page count is known."""
+
+    class Numbered(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.pages = []
+
+        def showPage(self):  # noqa: N802 (ReportLab's name)
+            self.pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            for number, state in enumerate(self.pages, 1):
+                self.__dict__.update(state)
+                self.setFont(font, 7)
+                self.drawString(20 * mm, 287 * mm, title)
+                self.drawRightString(190 * mm, 10 * mm, f"{number} / {len(self.pages)}")
+                self.line(20 * mm, 285 * mm, 190 * mm, 285 * mm)
+                super().showPage()
+            super().save()
+
+    return Numbered
+
+
+def bars(claims: list) -> Drawing:
+    """The claims of a figure as bars on one logarithmic scale."""
+    import math
+
+    drawing = Drawing(150, 14 * len(claims))
+    for row, claim in enumerate(claims):
+        value = claim["value"]
+        low = value.get("min", value.get("more_than", 1)) if isinstance(value, dict) else value
+        x = 150 * math.log10(max(float(low), 1)) / 5
+        y = 14 * row + 3
+        drawing.add(Rect(x, y, max(150 - x - 6, 2), 7, fillColor=colors.HexColor("#0b4f6c"), strokeColor=None))
+        drawing.add(Polygon([144, y - 2, 150, y + 3.5, 144, y + 9], fillColor=colors.HexColor("#0b4f6c"), strokeColor=None))
+        drawing.add(Line(0, y - 2, 150, y - 2, strokeWidth=0.3))
+    return drawing
+
+
 def render(job: tuple) -> int:
     """Write one sheet in one language; return the file size."""
     root, out, actors, sources, sheet, language = job
@@ -87,6 +132,8 @@ def render(job: tuple) -> int:
         story.append(p(pick(figure["label"], language), head))
         rows = [[p(str(c["value"])), p(who(c["attribution"])), p(str(c["as_of"]), small)] for c in figure["claims"]]
         story.append(Table(rows, colWidths=[60 * mm, 80 * mm, 30 * mm], style=[("FONTNAME", (0, 0), (-1, -1), regular)]))
+        if figure.get("disputed"):
+            story.append(bars(figure["claims"]))
     for section in sheet["sections"]:
         story.append(p(pick(section["title"], language), head))
         rows = []
@@ -107,7 +154,7 @@ def render(job: tuple) -> int:
         story.append(p(f"{number}. {source.get('publisher')}. {source['title']}. {source.get('published')}. {source.get('url', '')}", small))
     path = out / f"{sheet['id']}.{language}.pdf"
     SimpleDocTemplate(str(path), pagesize=A4, invariant=1, title=pick(sheet["title"], language), lang=language,
-                      initialFontName=regular).build(story)
+                      initialFontName=regular).build(story, canvasmaker=numbered_canvas(pick(sheet["title"], language), regular))
     return path.stat().st_size
 
 

@@ -43,7 +43,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:8]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class PartialDate:
     """A calendar day, or only its month, or only its year."""
 
@@ -69,7 +69,7 @@ class PartialDate:
         return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate((self.year, self.month, self.day)) if p)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotBefore:
     """A date known only to be on or after a given day."""
 
@@ -82,7 +82,7 @@ class NotBefore:
 When = Union[PartialDate, dt.datetime, NotBefore, Unknown]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Translation:
     """One language's version of a text, and which source text it translates."""
 
@@ -92,7 +92,7 @@ class Translation:
     reviewed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Text:
     """A text in the source language, with its translations by language code."""
 
@@ -104,7 +104,7 @@ class Text:
         return self.source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attribution:
     """Who makes a claim, and through whom it reached us."""
 
@@ -118,7 +118,7 @@ class Attribution:
         return (tuple(sorted(self.who)), self.via)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """A pointer into a source, optionally with verbatim evidence."""
 
@@ -129,7 +129,7 @@ class Citation:
     locator: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A claimed quantity: exact, a range, a bound or an approximation."""
 
@@ -138,7 +138,7 @@ class Value:
     high: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One party's statement of a figure."""
 
@@ -151,7 +151,7 @@ class Claim:
     note: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figure:
     """A quantity that matters, with every claim about it kept apart."""
 
@@ -164,7 +164,7 @@ class Figure:
     key: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One statement, with its status, who says so and where it comes from."""
 
@@ -178,7 +178,7 @@ class Fact:
     key: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """An ordered group of facts under a heading."""
 
@@ -188,7 +188,7 @@ class Section:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """A dated timeline entry that is not already a fact."""
 
@@ -199,7 +199,7 @@ class Event:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sheet:
     """One briefing sheet: what is known about one story as of a day."""
 
@@ -218,7 +218,7 @@ class Sheet:
         return [fact for section in self.sections for fact in section.facts]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """An article the desk cites."""
 
@@ -236,7 +236,7 @@ class Source:
     note: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Actor:
     """Someone who makes claims: a broadcaster, a researcher, an agency."""
 
@@ -247,7 +247,7 @@ class Actor:
     affiliation: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Project settings from factsheets/settings.yaml."""
 

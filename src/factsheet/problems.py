@@ -15,7 +15,7 @@ class Severity(enum.Enum):
     NOTE = "note"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Loc:
     """A place in a file: 1-based line and column."""
 
@@ -24,7 +24,7 @@ class Loc:
     column: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong (or worth knowing) about the input, and where it is."""
 

@@ -6,7 +6,7 @@ numbers for the layout, and knows nothing of ReportLab.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import model as m
 from .i18n import N_, STATUS_LABELS, Translator, format_names, format_partial_date, format_value, format_when, translator
@@ -34,7 +34,7 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RText:
     """A content text chosen for one language, and whether it fell back to the source."""
 
@@ -44,7 +44,7 @@ class RText:
     unreviewed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RFact:
     """A fact ready to lay out."""
 
@@ -58,7 +58,7 @@ class RFact:
     key: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RSection:
     """A section ready to lay out."""
 
@@ -67,7 +67,7 @@ class RSection:
     facts: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RClaim:
     """One claim of a figure, formatted."""
 
@@ -80,7 +80,7 @@ class RClaim:
     note: RText | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RFigure:
     """A figure with every claim kept apart."""
 
@@ -92,7 +92,7 @@ class RFigure:
     claims: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class REntry:
     """A timeline line: a dated event or a dated fact."""
 
@@ -101,7 +101,7 @@ class REntry:
     citations: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RSource:
     """A numbered entry of the source list."""
 
@@ -115,7 +115,7 @@ class RSource:
     note: RText | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResolvedSheet:
     """Everything the layout needs for one sheet in one language, as plain values."""
 
@@ -286,7 +286,7 @@ def _with_notices(sheet: ResolvedSheet, t: Translator) -> ResolvedSheet:
         notices.append(t.ngettext("{n} text is not yet translated and is shown in the original language, marked †.",
                                   "{n} texts are not yet translated and are shown in the original language, marked †.",
                                   fallbacks))
-    return ResolvedSheet(**{**sheet.__dict__, "notices": tuple(notices)})
+    return replace(sheet, notices=tuple(notices))
 
 
 def resolve_sheet(project: m.Project, sheet: m.Sheet, language: str) -> ResolvedSheet:

@@ -33,7 +33,7 @@ IMPLICIT_TYPES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scalar:
     """A single value, always kept as the text the editor wrote."""
 
@@ -47,7 +47,7 @@ class Scalar:
         return f"'{_clip(self.value)}'"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seq:
     """A YAML list."""
 
@@ -59,7 +59,7 @@ class Seq:
         return "a list"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Map:
     """A YAML mapping; keys are plain strings, each with its own location."""
 
