@@ -9,6 +9,8 @@ they were. The manifest records what each PDF was made from.
 from __future__ import annotations
 
 import datetime as dt
+import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -332,8 +334,11 @@ def _render_all(project, work: list, templates, staging: Path, source_date_epoch
     try:
         if jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
             _preload(project, templates, work)
+            # Everything loaded so far lives as long as the workers: keep the garbage collector
+            # from walking (and so copying) those inherited pages in every worker.
+            gc.freeze()
             context = multiprocessing.get_context("fork")
-            with context.Pool(min(jobs, len(work))) as pool:
+            with _unfreezing(), context.Pool(min(jobs, len(work))) as pool:
                 chunk = max(1, min(16, len(work) // (jobs * 8)))
                 for done, (index, result) in enumerate(pool.imap_unordered(_render_task, range(len(work)), chunk), 1):
                     results[index] = result
@@ -350,6 +355,15 @@ def _render_all(project, work: list, templates, staging: Path, source_date_epoch
     if errors:
         raise BuildFailed(errors)
     return results
+
+
+@contextlib.contextmanager
+def _unfreezing():
+    """Give frozen objects back to the collector afterwards, so a long-running watch does not leak."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _preload(project, templates, work) -> None:
