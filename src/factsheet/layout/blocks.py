@@ -299,14 +299,15 @@ def sources(ctx: Context, options: dict) -> list:
         title = ctx.m(f"“{source.title}”")
         if source.translated_title:
             title += f" ({ctx.m(source.translated_title)})"
-        parts = [f"<b>{ctx.m(source.publisher)}</b>", title, ctx.m(source.published)]
+        parts = [(f"<b>{ctx.m(source.publisher)}</b>", source.publisher), (title, source.title),
+                 (ctx.m(source.published), source.published)]
         link = safe_link(source.url)
         if not short:
             if link:
-                parts.append(f'<a href={quoteattr(link)} color="{ctx.hex("accent")}">{ctx.m(link)}</a>')
+                parts.append((f'<a href={quoteattr(link)} color="{ctx.hex("accent")}">{ctx.m(link)}</a>', link))
             else:
-                parts.append(f'<font color="{ctx.hex("muted")}">{ctx.m(ctx.label("no_url"))}</font>')
-        text = ". ".join(parts) + "."
+                parts.append((f'<font color="{ctx.hex("muted")}">{ctx.m(ctx.label("no_url"))}</font>', ctx.label("no_url")))
+        text = _sentences(parts)
         if source.note and not short:
             text += f' <font color="{ctx.hex("muted")}">{ctx.rtext(source.note)}</font>'
         rows.append([ctx.para(f"{anchor}{source.number}", "small", textColor=ctx.colour("accent")),
@@ -315,6 +316,15 @@ def sources(ctx: Context, options: dict) -> list:
     count = ctx.sheet.translator.ngettext("{n} source cited", "{n} sources cited", len(ctx.sheet.sources))
     return [CondPageBreak(60), heading(ctx, ctx.label("sources"), "sources"), ctx.para(ctx.m(count), "small"),
             Spacer(1, 2), body]
+
+
+def _sentences(parts: list[tuple[str, str]]) -> str:
+    """Join (markup, plain text) parts as sentences, without doubling a full stop that is already there ("30 июня 2025 г.")."""
+    text = text_end = ""
+    for markup, plain in parts:
+        text += markup if not text else (" " if text_end.endswith(".") else ". ") + markup
+        text_end = plain.strip()
+    return text + ("" if text_end.endswith(".") else ".")
 
 
 def build_story(ctx: Context) -> list[Flowable]:
