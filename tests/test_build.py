@@ -266,3 +266,13 @@ def test_cli_build_with_errors_prints_problems_and_exits_1(desk):
     assert "factsheets/sheets/s.yaml:12:19: error: fact 'bridge-closed', field 'status'" in result.output
     assert "nothing was written" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_sheet_named_twice_is_built_once(desk):
+    assert [o.file for o in run(desk, sheets=["bridge", "bridge"]).outputs] == ["bridge.en.pdf"]
+
+
+@pytest.mark.parametrize("name", ["../card", "/etc/card", "Card"])
+def test_template_names_cannot_reach_outside_templates(desk, name):
+    with pytest.raises(BuildRequestError, match="is not a template name"):
+        run(desk, templates=[name])

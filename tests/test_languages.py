@@ -366,3 +366,30 @@ def test_today_is_never_read(shipped):
     reader = pypdf.PdfReader(shipped / "out" / "kursk-casualties.en.pdf")
     assert reader.metadata["/CreationDate"].startswith("D:20250630")
     assert dt.date.today().isoformat().replace("-", "") not in reader.metadata["/CreationDate"]
+
+
+def test_a_catalog_translation_with_wrong_placeholders_is_reported_not_crashed(tmp_path):
+    root = copy_project(tmp_path)
+    catalog = root / "locale" / "ko" / "LC_MESSAGES" / "factsheet.po"
+    catalog.parent.mkdir(parents=True)
+    source = (REPO_ROOT / "src" / "factsheet" / "locale" / "ko" / "LC_MESSAGES" / "factsheet.po").read_text(encoding="utf-8")
+    assert 'msgstr "출처: {who}"' in source
+    catalog.write_text(source.replace('msgstr "출처: {who}"', 'msgstr "출처: {누구}"'), encoding="utf-8")
+    line = catalog.read_text(encoding="utf-8").splitlines().index('msgstr "출처: {누구}"')  # msgid is the line before
+    [problem] = [p for p in check(load_project(root)) if p.code == "catalog-placeholders"]
+    assert (problem.loc.path.name, problem.loc.line) == ("factsheet.po", line)
+    assert problem.message.startswith("the 'ko' translation of \"According to {who}\" uses {누구} but the message has {who}")
+    with pytest.raises(BuildFailed):
+        build(load_project(root), sheets=["kursk-casualties"], languages=["ko"])
+
+
+def test_an_edited_catalog_is_read_again_in_the_same_process(tmp_path):
+    root = copy_project(tmp_path)
+    catalog = root / "locale" / "ko" / "LC_MESSAGES" / "factsheet.po"
+    catalog.parent.mkdir(parents=True)
+    source = (REPO_ROOT / "src" / "factsheet" / "locale" / "ko" / "LC_MESSAGES" / "factsheet.po").read_text(encoding="utf-8")
+    catalog.write_text(source, encoding="utf-8")
+    project = load_project(root)
+    assert translator("ko", project.locale_dirs).gettext("Summary") == "요약"
+    catalog.write_text(source.replace('msgstr "요약"', 'msgstr "개요"'), encoding="utf-8")
+    assert translator("ko", project.locale_dirs).gettext("Summary") == "개요"

@@ -94,7 +94,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     from factsheet import fonts, i18n
 
     fonts._load.cache_clear()
-    i18n.translator.cache_clear()
+    i18n._translator.cache_clear()
     clean = tmp_path / "clean"
     build(load_project(desk), templates=["briefing"], jobs=1, out_dir=clean)
     entries = sorted((tmp_path / "cache").rglob("*.bin"))
@@ -110,7 +110,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
         assert cache.read(entry.parent.name, entry.stem) is None  # never trusted...
         assert not entry.exists()                                  # ...and removed
     fonts._load.cache_clear()
-    i18n.translator.cache_clear()
+    i18n._translator.cache_clear()
     rebuilt = tmp_path / "rebuilt"
     build(load_project(desk), templates=["briefing"], jobs=1, out_dir=rebuilt)
     assert pdf_bytes(rebuilt) == pdf_bytes(clean)

@@ -29,6 +29,7 @@ from .checks import check
 from .i18n import catalog_path
 from .problems import Problem, Severity
 from .templates import FONTS_FILE, TemplateError, load_template
+from .validate import SLUG
 
 MANIFEST = "manifest.json"
 TRANSLATION_CODES = ("missing-translation", "stale-translation", "unversioned-translation")
@@ -91,7 +92,7 @@ def output_name(sheet_id: str, language: str, template: str, default_template: s
 def plan(project: m.Project, sheets: list[str] | None, languages: list[str] | None, templates: list[str] | None) -> list[Job]:
     """The PDFs a request asks for; raises BuildRequestError naming anything unknown."""
     settings = project.settings
-    chosen = list(project.sheets) if not sheets else sheets
+    chosen = list(project.sheets) if not sheets else list(dict.fromkeys(sheets))
     unknown = [s for s in chosen if s not in project.sheets]
     if unknown:
         raise BuildRequestError(f"no sheet named {', '.join(unknown)} (sheets: {', '.join(project.sheets)})")
@@ -100,6 +101,9 @@ def plan(project: m.Project, sheets: list[str] | None, languages: list[str] | No
         if bad:
             raise BuildRequestError(f"the project does not publish {', '.join(bad)} (languages: {', '.join(settings.all_languages)})")
     names = templates or [settings.template, *settings.extra_templates]
+    bad = [name for name in names if not SLUG.match(name)]
+    if bad:
+        raise BuildRequestError(f"{bad[0]!r} is not a template name: use the name of a file in templates/, like 'card'")
     jobs = []
     for name in dict.fromkeys(names):
         for sheet_id in chosen:

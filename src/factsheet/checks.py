@@ -290,10 +290,16 @@ def interface_catalogs(project: m.Project, problems: Problems) -> None:
     """Every published language has an interface catalog, or its PDFs would show English headings."""
     if project.settings is None:
         return
-    from .i18n import catalog_path
+    from .i18n import catalog_contents, catalog_path
 
     for language in project.settings.all_languages:
-        if language != "en" and catalog_path(language, project.locale_dirs) is None:
+        path = catalog_path(language, project.locale_dirs)
+        if language != "en" and path is None:
             problems.warning(project.settings.loc, "missing-catalog",
                              f"no interface catalog for '{language}': headings and labels would be in English; add "
                              f"locale/{language.replace('-', '_')}/LC_MESSAGES/factsheet.po to the project (see README)")
+        elif path is not None:
+            for line, msgid, wanted, found in catalog_contents(path, language)[2]:
+                problems.error(Loc(path, line, 1), "catalog-placeholders",
+                               f"the '{language}' translation of \"{msgid}\" uses {{{', '.join(found)}}} but the message has "
+                               f"{{{', '.join(wanted)}}}: keep the placeholders as written (the English is used meanwhile)")

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import gettext
 import hashlib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -71,46 +72,72 @@ def catalog_path(language: str, locale_dirs: tuple = ()) -> Path | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
 def translator(language: str, locale_dirs: tuple = ()) -> Translator:
     """The interface translator for a language (English when no catalog exists)."""
-    locale = Locale.parse(locale_id(language))
     path = catalog_path(language, locale_dirs)
+    if path is None:
+        return _translator(language, None, 0, 0)
+    info = path.stat()
+    return _translator(language, path, info.st_mtime_ns, info.st_size)  # an edited catalog is read again
+
+
+@functools.lru_cache(maxsize=None)
+def _translator(language: str, path: Path | None, mtime_ns: int, size: int) -> Translator:
+    locale = Locale.parse(locale_id(language))
     messages: dict = {}
     plural = Translator.plural
     if path is not None:
         data = path.read_bytes()
         key = hashlib.sha256(data + language.encode()).hexdigest()[:40]
-        messages, plural_expr = cache.cached("catalog", key, lambda: _parse_catalog(data, language),
-                                             valid=lambda value: isinstance(value, tuple) and len(value) == 2)
+        messages, plural_expr, _ = catalog_contents(path, language, data, key)
         plural = gettext.c2py(plural_expr)
     return Translator(language, messages, locale, plural)
 
 
-# --- formatting ---------------------------------------------------------------
+def catalog_contents(path: Path, language: str, data: bytes | None = None, key: str | None = None) -> tuple:
+    """(messages, plural rule, problems) of a catalog, from the cache when its content is unchanged."""
+    data = path.read_bytes() if data is None else data
+    key = key or hashlib.sha256(data + language.encode()).hexdigest()[:40]
+    return cache.cached("catalog", key, lambda: _parse_catalog(data, language),
+                        valid=lambda value: isinstance(value, tuple) and len(value) == 3)
 
 
-def no_break(text: str) -> str:
-    """CLDR's narrow no-break space as a no-break space: PDF line breaking treats the former as a space."""
-    return text.replace("\u202f", "\u00a0")
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
-def _parse_catalog(data: bytes, language: str) -> tuple[dict, str]:
-    """Messages of a .po file (msgid -> text; (msgid, plural) -> forms) and its plural rule."""
+def _parse_catalog(data: bytes, language: str) -> tuple[dict, str, list]:
+    """Messages of a .po file (msgid -> text; (msgid, plural) -> forms), its plural rule, and its problems.
+
+    A translation whose {placeholders} differ from its message's would fail
+    when filled in; it is left out (the English is used) and reported.
+    """
     import io
 
     from babel.messages.pofile import read_po
 
     catalog = read_po(io.BytesIO(data), locale=locale_id(language))
     messages: dict = {}
+    problems: list = []
     for message in catalog:
         if not message.id or message.fuzzy:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(_PLACEHOLDER.findall(" ".join(ids))) - {"n"}
+        wrong = [s for s in strings if s and set(_PLACEHOLDER.findall(s)) - {"n"} != wanted]
+        if wrong:
+            problems.append((message.lineno or 1, ids[0], sorted(wanted), sorted(set(_PLACEHOLDER.findall(wrong[0])) - {"n"})))
             continue
         if isinstance(message.id, tuple):
             messages[tuple(message.id)] = tuple(message.string)
         elif message.string:
             messages[message.id] = message.string
-    return messages, catalog.plural_expr
+    return messages, catalog.plural_expr, problems
+
+
+def no_break(text: str) -> str:
+    """CLDR's narrow no-break space as a no-break space: PDF line breaking treats the former as a space."""
+    return text.replace("\u202f", "\u00a0")
 
 
 def format_partial_date(value: m.PartialDate, locale: Locale) -> str:
