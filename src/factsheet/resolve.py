@@ -248,13 +248,6 @@ class _Resolver:
                        format_when(source.published, self.t),
                        source.url if isinstance(source.url, str) else None, note)
 
-    def _organisation(self) -> str:
-        # The desk's name is a proper name: a translation is used where given, else the name as written,
-        # without the fallback mark that untranslated content gets.
-        name = self.project.settings.organisation
-        translation = name.translations.get(self.language)
-        return translation.text if translation is not None else name.source
-
     def resolve(self) -> ResolvedSheet:
         sheet = self.sheet
         sections = tuple(RSection(s.id, self.text(s.title, f"section '{s.id}' title"), tuple(self.fact(f) for f in s.facts))
@@ -266,7 +259,7 @@ class _Resolver:
             sheet.id, self.language, self.source_language,
             self.text(sheet.title, f"sheet '{sheet.id}' title"), self.text(sheet.summary, f"sheet '{sheet.id}' summary"),
             format_partial_date(sheet.as_of, self.t.locale),
-            self._organisation(),
+            organisation_name(self.project, self.language),
             sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)),
         )
@@ -287,6 +280,13 @@ def _with_notices(sheet: ResolvedSheet, t: Translator) -> ResolvedSheet:
                                   "{n} texts are not yet translated and are shown in the original language, marked †.",
                                   fallbacks))
     return replace(sheet, notices=tuple(notices))
+
+
+def organisation_name(project: m.Project, language: str) -> str:
+    """The desk's name in a language: a proper name, so the translation where one is given, else as written (unmarked)."""
+    name = project.settings.organisation
+    translation = name.translations.get(language)
+    return translation.text if translation is not None else name.source
 
 
 def resolve_sheet(project: m.Project, sheet: m.Sheet, language: str) -> ResolvedSheet:

@@ -18,7 +18,7 @@ from .. import model as m
 from ..build import output_name
 from ..i18n import format_partial_date, translator
 from ..languages import locale_id
-from ..resolve import resolve_sheet
+from ..resolve import organisation_name, resolve_sheet
 from .config import MailSettings
 from .headers import check_header_value
 from .recipients import Recipient
@@ -114,8 +114,9 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
         block, markup = _sheet_section(item, resolved, t)
         text_parts += block
         html_parts.append(markup)
-    text_parts += ["--", resolved_organisation(project, delivery.language)]
-    html_parts.append(f"<hr><p>{html.escape(resolved_organisation(project, delivery.language))}</p>")
+    desk = organisation_name(project, delivery.language)
+    text_parts += ["--", desk]
+    html_parts.append(f"<hr><p>{html.escape(desk)}</p>")
     if mail.list_unsubscribe:
         note = t.gettext("To stop receiving these briefings: {link}", link=mail.list_unsubscribe)
         text_parts.append(note)
@@ -150,13 +151,6 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
         message.attach(memo["pdf", item.file])
     message["Content-Language"] = delivery.language  # after the body: set_content() clears Content-* headers
     return message
-
-
-def resolved_organisation(project: m.Project, language: str) -> str:
-    """The desk's name in a language, as the PDFs show it."""
-    name = project.settings.organisation
-    translation = name.translations.get(language)
-    return translation.text if translation is not None else name.source
 
 
 def _sheet_section(item: Attachment, resolved, t) -> tuple[list[str], str]:
