@@ -393,3 +393,12 @@ def test_an_edited_catalog_is_read_again_in_the_same_process(tmp_path):
     assert translator("ko", project.locale_dirs).gettext("Summary") == "요약"
     catalog.write_text(source.replace('msgstr "요약"', 'msgstr "개요"'), encoding="utf-8")
     assert translator("ko", project.locale_dirs).gettext("Summary") == "개요"
+
+
+def test_status_says_when_the_records_have_errors(tmp_path):
+    root = copy_project(tmp_path)
+    (root / "factsheets" / "sheets" / "x.yaml").write_text("sheet:\n  id: x\n  title: X\n  summary: S\n  as_of: 2025-13-01\n")
+    result = CliRunner().invoke(cli, ["status", "-C", str(root)])
+    assert result.exit_code == 1
+    assert "run 'factsheet check'" in result.output
+    assert "Traceback" not in result.output

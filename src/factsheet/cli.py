@@ -173,12 +173,23 @@ def status(project_dir: Path, fmt: str) -> None:
     Example:
       factsheet status --format json
     """
+    from .checks import check as run_checks
     from .translations import project_status
 
-    rows = project_status(_load(project_dir))
+    project = _load(project_dir)
+    rows = project_status(project)
+    errors = sum(1 for p in run_checks(project) if p.is_error)
     if fmt == "json":
         click.echo(json.dumps([{**row.__dict__, "complete": row.complete} for row in rows], indent=2))
-        return
+    else:
+        _status_table(rows)
+    if errors:
+        click.echo(f"The records have {errors} error(s), so these counts may be incomplete: run 'factsheet check'.", err=True)
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _status_table(rows: list) -> None:
+    """Print translation counts as an aligned table."""
     header = ("sheet", "language", "texts", "translated", "missing", "stale", "unreviewed")
     table = [header] + [(r.sheet, r.language, r.total, r.translated, r.missing, r.stale, r.unreviewed) for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
