@@ -149,19 +149,18 @@ class InputHasher:
         """One hash over factsheet's own code and catalogs, so a new version rebuilds everything."""
         if "code" not in self.cache:
             digest = hashlib.sha256(__version__.encode())
-            root = resources.files("factsheet")
-            for path in sorted(Path(str(root)).rglob("*")):
-                if path.suffix in (".py", ".po") and "__pycache__" not in path.parts:
-                    digest.update(path.relative_to(Path(str(root))).as_posix().encode())
-                    digest.update(path.read_bytes())
+            for name, node in _walk(resources.files("factsheet")):
+                if name.endswith((".py", ".po")):
+                    digest.update(name.encode())
+                    digest.update(node.read_bytes())
             self.cache["code"] = digest.hexdigest()
         return self.cache["code"]
 
     def inputs(self, job: Job, template) -> dict:
         """Every input of one PDF, by name, with its hash."""
         root = self.project.root
-        files = [job.sheet.loc.path, *self.shared_files, template.path, template.path.parent / FONTS_FILE]
-        found = {_label(path, root): self.file(path) for path in sorted(set(files))}
+        files = [job.sheet.loc.path, *self.shared_files, template.path, template.fonts_path]
+        found = {_label(path, root): self.file(path) for path in sorted(set(files), key=str)}
         for name in sorted({name for _, scripts in template.roles.values() for chain in scripts.values() for name in chain}):
             family = template.families[name]
             found[f"font:{name}:regular"] = self.font(family.regular)
@@ -173,11 +172,24 @@ class InputHasher:
         return found
 
 
-def _label(path: Path, root: Path) -> str:
+def _label(path, root: Path) -> str:
+    """An input's name in the manifest: relative to the project, or `factsheet:NAME` for a file shipped with factsheet."""
+    if not isinstance(path, Path):
+        return f"factsheet:{path.name}"
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def _walk(folder, prefix: str = ""):
+    """Every file below a package folder as (relative name, Traversable), in a stable order."""
+    for node in sorted(folder.iterdir(), key=lambda n: n.name):
+        if node.is_dir():
+            if node.name != "__pycache__":
+                yield from _walk(node, f"{prefix}{node.name}/")
+        else:
+            yield prefix + node.name, node
 
 
 def combined_hash(inputs: dict, job: Job) -> str:

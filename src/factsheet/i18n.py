@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Callable
 
@@ -63,12 +64,13 @@ class Translator:
         return self.language == "en" or bool(self.messages.get(message))
 
 
-def catalog_path(language: str, locale_dirs: tuple = ()) -> Path | None:
+def catalog_path(language: str, locale_dirs: tuple = ()) -> Path | Traversable | None:
     """The .po catalog for `language`: a project's own locale folders first, then the package's."""
-    name = Path(locale_id(language)) / "LC_MESSAGES" / f"{DOMAIN}.po"
-    for folder in (*locale_dirs, Path(str(resources.files("factsheet") / "locale"))):
-        if (Path(folder) / name).is_file():
-            return Path(folder) / name
+    parts = (locale_id(language), "LC_MESSAGES", f"{DOMAIN}.po")
+    for folder in (*map(Path, locale_dirs), resources.files("factsheet") / "locale"):
+        candidate = folder.joinpath(*parts)
+        if candidate.is_file():
+            return candidate
     return None
 
 
@@ -77,12 +79,14 @@ def translator(language: str, locale_dirs: tuple = ()) -> Translator:
     path = catalog_path(language, locale_dirs)
     if path is None:
         return _translator(language, None, 0, 0)
+    if not isinstance(path, Path):
+        return _translator(language, path, 0, 0)  # shipped inside the package: changes only with factsheet itself
     info = path.stat()
     return _translator(language, path, info.st_mtime_ns, info.st_size)  # an edited catalog is read again
 
 
 @functools.lru_cache(maxsize=None)
-def _translator(language: str, path: Path | None, mtime_ns: int, size: int) -> Translator:
+def _translator(language: str, path: Path | Traversable | None, mtime_ns: int, size: int) -> Translator:
     locale = Locale.parse(locale_id(language))
     messages: dict = {}
     plural = Translator.plural
@@ -94,7 +98,7 @@ def _translator(language: str, path: Path | None, mtime_ns: int, size: int) -> T
     return Translator(language, messages, locale, plural)
 
 
-def catalog_contents(path: Path, language: str, data: bytes | None = None, key: str | None = None) -> tuple:
+def catalog_contents(path: Path | Traversable, language: str, data: bytes | None = None, key: str | None = None) -> tuple:
     """(messages, plural rule, problems) of a catalog, from the cache when its content is unchanged."""
     data = path.read_bytes() if data is None else data
     key = key or hashlib.sha256(data + language.encode()).hexdigest()[:40]

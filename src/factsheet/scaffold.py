@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from .templates import builtin_templates
+
 
 class ScaffoldError(Exception):
     """The target folder cannot take a new project."""
@@ -26,21 +28,12 @@ def skeleton_files() -> dict[str, bytes]:
     return found
 
 
-def builtin_templates_dir() -> Path:
-    """The templates shipped with factsheet: installed as factsheet/builtin_templates, or templates/ in a checkout."""
-    try:
-        return Path(str(resources.files("factsheet.builtin_templates")))
-    except ModuleNotFoundError:
-        # An editable install imports factsheet from src/, where the templates are the
-        # repository's own top-level templates/ folder.
-        return Path(__file__).resolve().parents[2] / "templates"
-
-
 def create_project(directory: Path) -> list[Path]:
     """Create `directory` holding the example project and the shipped templates; refuse to overwrite anything."""
     files = skeleton_files()
-    for path in sorted(builtin_templates_dir().glob("*.yaml")):
-        files[f"templates/{path.name}"] = path.read_bytes()
+    for node in builtin_templates().iterdir():
+        if node.name.endswith(".yaml"):
+            files[f"templates/{node.name}"] = node.read_bytes()
     targets = {directory / name: data for name, data in sorted(files.items())}
     clashes = [str(path) for path in targets if path.exists()]
     if (directory / "factsheets").exists():

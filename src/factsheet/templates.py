@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from . import model as m
@@ -66,7 +68,8 @@ class Template:
     """A validated layout."""
 
     name: str
-    path: Path
+    path: Traversable  # the template file: the project's own, or one shipped with factsheet
+    fonts_path: Traversable  # the fonts.yaml it was read with
     description: str
     page_size: tuple
     margins: dict
@@ -222,23 +225,42 @@ PAGE_FIELDS = {
 FAMILY_FIELDS = {"regular": Field(string, required=True), "bold": Field(string, required=True)}
 
 
-def template_path(templates_dir: Path, name: str) -> Path:
-    """The file of template `name`; names are slugs, so the path stays inside the folder."""
-    return templates_dir / f"{name}.yaml"
+def builtin_templates() -> Traversable:
+    """The templates shipped with factsheet: inside the installed package, or templates/ in a source checkout."""
+    packaged = resources.files("factsheet") / "builtin_templates"
+    if packaged.is_dir():
+        return packaged
+    # An editable install imports factsheet from src/; its templates are the repository's own folder.
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def find_template_file(templates_dir: Path, filename: str) -> Traversable | None:
+    """A file of the project's templates/ folder, else the one shipped with factsheet, else None."""
+    for folder in (templates_dir, builtin_templates()):
+        candidate = folder / filename
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def available_templates(templates_dir: Path) -> list[str]:
-    """Names of the templates in a folder."""
-    return sorted(p.stem for p in templates_dir.glob("*.yaml") if p.name != FONTS_FILE)
+    """Names of the templates a project can use: its own and those shipped with factsheet."""
+    names = set()
+    for folder in (templates_dir, builtin_templates()):
+        if folder.is_dir():
+            names.update(p.name[: -len(".yaml")] for p in folder.iterdir()
+                         if p.name.endswith(".yaml") and p.name != FONTS_FILE)
+    return sorted(names)
 
 
 def load_fonts(templates_dir: Path, problems: Problems) -> tuple[dict, dict]:
-    """Read fonts.yaml: font families by name and the default families per script."""
-    path = templates_dir / FONTS_FILE
-    tree = read_yaml(path, problems) if path.is_file() else None
+    """Read fonts.yaml (the project's, else the shipped one): font families by name and the default families per script."""
+    path = find_template_file(templates_dir, FONTS_FILE)
+    tree = read_yaml(path, problems) if path is not None else None
     if tree is None:
-        if not path.is_file():
-            problems.error(Loc(path, 1, 1), "missing-fonts", f"{path} is missing: it lists the font families templates use")
+        if path is None:
+            problems.error(Loc(templates_dir / FONTS_FILE, 1, 1), "missing-fonts",
+                           f"{templates_dir / FONTS_FILE} is missing: it lists the font families templates use")
         return {}, {}
     r = Reader(problems)
     values = r.record(tree, {"families": Field(lambda r, n: _families(r, n, templates_dir), required=True),
@@ -287,10 +309,11 @@ def resolve_font_file(spec: str, base: Path) -> Path:
 def load_template(templates_dir: Path, name: str) -> Template:
     """Read and validate a template with its fonts; raise TemplateError listing every problem."""
     problems = Problems()
-    path = template_path(templates_dir, name)
-    if not path.is_file():
+    path = find_template_file(templates_dir, f"{name}.yaml")
+    if path is None:
         names = ", ".join(available_templates(templates_dir)) or "none"
-        problems.error(Loc(path, 1, 1), "unknown-template", f"no template '{name}' in {templates_dir} (available: {names})")
+        problems.error(Loc(templates_dir / f"{name}.yaml", 1, 1), "unknown-template",
+                       f"no template '{name}' in {templates_dir} or among those shipped with factsheet (available: {names})")
         raise TemplateError(problems.items)
     families, default_scripts = load_fonts(templates_dir, problems)
     tree = read_yaml(path, problems)
@@ -308,6 +331,6 @@ def load_template(templates_dir: Path, name: str) -> Template:
     if problems.items or not values:
         raise TemplateError(problems.items)
     page = values["page"]
-    return Template(name, path, values["description"], PAGE_SIZES[page["size"]], page["margins"], page["max_pages"],
+    return Template(name, path, find_template_file(templates_dir, FONTS_FILE), values["description"], PAGE_SIZES[page["size"]], page["margins"], page["max_pages"],
                     values["colours"], values["sizes"], values["fonts"], families, values["header"], values["footer"],
                     values["marking"], values["blocks"])
