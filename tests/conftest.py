@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from factsheet import yamlio
 from factsheet.checks import check
 from factsheet.project import load_project
 
@@ -148,6 +149,13 @@ def build_project(root: Path) -> TmpProject:
 def project(tmp_path: Path) -> TmpProject:
     """A small valid project: settings, actors, sources, one sheet and an archived article."""
     return build_project(tmp_path / "desk")
+
+
+@pytest.fixture(params=sorted(yamlio.ENGINES))
+def yaml_engine(request, monkeypatch) -> str:
+    """Run a test once with each YAML engine PyYAML has here (libyaml and pure Python)."""
+    monkeypatch.setattr(yamlio, "ENGINE", request.param)
+    return request.param
 
 
 @pytest.fixture(autouse=True, scope="session")

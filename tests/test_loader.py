@@ -12,6 +12,10 @@ from factsheet.yamlio import Map, Scalar, Seq, parse_yaml, read_yaml
 
 X = "factsheets/extra.yaml"
 
+# Every test here runs once with libyaml and once with PyYAML's pure-Python parser:
+# both must give the same problem, code and place.
+pytestmark = pytest.mark.usefixtures("yaml_engine")
+
 BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
     f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
 
@@ -38,6 +42,39 @@ BROKEN = {
     "tab-indent": (
         "actors:\n\t- id: mayor\n",
         "factsheets/extra.yaml:2:1: error: YAML syntax error: a tab character cannot indent YAML: use spaces [yaml-syntax]"),
+    "indent-too-short": (
+        "actors:\n  - id: mayor\n    name: Mayor\n  kind: official\n",
+        "factsheets/extra.yaml:4:3: error: YAML syntax error: this line is indented differently from the line above "
+        "(line 3): keys of one record, and the items of one list, must start in the same column [yaml-syntax]"),
+    "unquoted-colon": (
+        "actors:\n  - id: mayor\n    name: Mayor: of Riverton\n    kind: official\n",
+        "factsheets/extra.yaml:3:16: error: YAML syntax error: unexpected ': ' in a value: if it is part of the text, "
+        "put the whole value in quotes (title: \"Kursk: the toll\"); if a new key starts here, put it on its own line, "
+        "lined up with the keys above [yaml-syntax]"),
+    "unclosed-quote": (
+        'actors:\n  - id: mayor\n    name: "Mayor\n    kind: official\n' + "# filler\n" * 50,
+        "factsheets/extra.yaml:3:11: error: YAML syntax error: the quote \" that starts this value is never closed: "
+        "add the closing \" at the end of the value [yaml-syntax]"),
+    "unclosed-bracket": (
+        "actors:\n  - id: mayor\n    name: [Mayor\n    kind: official\n",
+        "factsheets/extra.yaml:4:9: error: YAML syntax error: the '[' at line 3, column 11 is not closed: add ']', "
+        "or a ',' between items [yaml-syntax]"),
+    "reserved-character": (
+        "actors:\n  - id: mayor\n    name: @mayor\n",
+        "factsheets/extra.yaml:3:11: error: YAML syntax error: a value cannot start with '@': put the value in quotes "
+        "[yaml-syntax]"),
+    "line-separator-hides-a-key": (
+        "actors:\n  - id: mayor\n    name: Mayor\u2028    kind: official\n",
+        "factsheets/extra.yaml:3:16: error: a line separator (U+2028) is here: YAML reads it as a new line that most "
+        "editors do not show; delete it, or use a normal line break [hidden-line-break]"),
+    "paragraph-separator": (
+        "actors: []\u2029sources: []\n",
+        "factsheets/extra.yaml:1:11: error: a paragraph separator (U+2029) is here: YAML reads it as a new line that "
+        "most editors do not show; delete it, or use a normal line break [hidden-line-break]"),
+    "next-line-character": (
+        "actors: [] # \u0085\n",
+        "factsheets/extra.yaml:1:14: error: a next-line character (U+0085) is here: YAML reads it as a new line that "
+        "most editors do not show; delete it, or use a normal line break [hidden-line-break]"),
     "deep-flow-list": (
         "[" * 10000,
         "factsheets/extra.yaml:1:65: error: data is nested more than 64 levels deep: flatten it [too-deep]"),

@@ -8,7 +8,9 @@ so that the validator decides what each value means and can point at it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import yaml
@@ -18,7 +20,14 @@ from .problems import Loc, Problems
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 
-_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML parses with libyaml when it was built with it, else in pure Python. Both must
+# report the same problem at the same place; ENGINE picks one (tests run both).
+ENGINES = {"python": yaml.SafeLoader, **({"libyaml": yaml.CSafeLoader} if hasattr(yaml, "CSafeLoader") else {})}
+ENGINE = "libyaml" if "libyaml" in ENGINES else "python"
+# Line and paragraph separators (and NEL) end a line for YAML but not for an editor's
+# eye: a key after one looks like part of the value before it.
+HIDDEN_BREAKS = {"\u2028": "line separator", "\u2029": "paragraph separator", "\u0085": "next-line character"}
+_HIDDEN_BREAK = re.compile("[" + "".join(HIDDEN_BREAKS) + "]")
 _resolver = yaml.resolver.Resolver()
 
 # What YAML 1.1 would turn an unquoted value into, in words an editor knows.
@@ -88,11 +97,11 @@ def _loc(path: Path, mark) -> Loc:
     return Loc(path, mark.line + 1, mark.column + 1)
 
 
-def read_yaml(path: Path, problems: Problems) -> Node | None:
-    """Read one YAML file; return its tree, or None after recording why not."""
+def read_yaml(path: Path | Traversable, problems: Problems) -> Node | None:
+    """Read one YAML file (a path, or a file shipped inside the package); return its tree, or None after recording why not."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        size = path.stat().st_size if isinstance(path, Path) else None
+        if size is not None and size > MAX_FILE_BYTES:
             problems.error(Loc(path, 1, 1), "file-too-large",
                            f"file is {size // 1024} KB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB: split it into several files")
             return None
@@ -112,20 +121,22 @@ def read_yaml(path: Path, problems: Problems) -> Node | None:
     return parse_yaml(text.removeprefix("\ufeff"), path, problems)
 
 
-def parse_yaml(text: str, path: Path, problems: Problems) -> Node | None:
+def parse_yaml(text: str, path: Path, problems: Problems, engine: str | None = None) -> Node | None:
     """Parse YAML text into a tree; return None after recording any problem."""
+    if _hidden_break(text, path, problems):
+        return None
     builder = _TreeBuilder(path, problems)
     try:
-        for event in yaml.parse(text, Loader=_Parser):
+        for event in yaml.parse(text, Loader=ENGINES[engine or ENGINE]):
             if not builder.feed(event):
                 return None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = _loc(path, mark) if mark else Loc(path, 1, 1)
-        message = exc.problem or str(exc)
-        if mark and _char_at(text, mark.line, mark.column) == "\t":
-            message = "a tab character cannot indent YAML: use spaces"
-        problems.error(loc, "yaml-syntax", f"YAML syntax error: {message}")
+        if "nesting depth" in str(exc.problem) and (engine or ENGINE) != "python":
+            # libyaml stops at its own limit of 1000 levels, ahead of the events that would
+            # show where ours (MAX_DEPTH) is passed: the pure-Python parser finds that place.
+            return parse_yaml(text, path, problems, "python")
+        loc, message = plain_syntax_error(exc, text)
+        problems.error(Loc(path, *loc), "yaml-syntax", message)
         return None
     except yaml.YAMLError as exc:
         problems.error(Loc(path, 1, 1), "yaml-syntax", f"YAML syntax error: {exc}")
@@ -137,6 +148,60 @@ def parse_yaml(text: str, path: Path, problems: Problems) -> Node | None:
     if builder.result is None:
         problems.error(Loc(path, 1, 1), "empty-file", "file holds no data: add records or delete the file")
     return builder.result
+
+
+def _hidden_break(text: str, path: Path, problems: Problems) -> bool:
+    """Refuse U+2028, U+2029 and U+0085, which YAML reads as line breaks that editors do not show."""
+    found = _HIDDEN_BREAK.search(text)
+    if found is None:
+        return False
+    index, char = found.start(), found.group()
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    problems.error(Loc(path, line, column), "hidden-line-break",
+                   f"a {HIDDEN_BREAKS[char]} (U+{ord(char):04X}) is here: YAML reads it as a new line that most "
+                   "editors do not show; delete it, or use a normal line break")
+    return True
+
+
+def plain_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[tuple[int, int], str]:
+    """The place and plain words for a parser error, the same whichever engine found it."""
+    mark = exc.problem_mark or exc.context_mark
+    where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    context, problem = exc.context or "", exc.problem or ""
+    opened = exc.context_mark
+    char = _char_at(text, mark.line, mark.column) if mark else ""
+    if char == "\t":
+        return where, "YAML syntax error: a tab character cannot indent YAML: use spaces"
+    if "quoted scalar" in context and opened is not None:
+        quote = _char_at(text, opened.line, opened.column) or '"'
+        return (opened.line + 1, opened.column + 1), (
+            f"YAML syntax error: the quote {quote} that starts this value is never closed: add the closing {quote} "
+            "at the end of the value")
+    if "mapping values are not allowed" in problem:
+        return where, ("YAML syntax error: unexpected ': ' in a value: if it is part of the text, put the whole value "
+                       "in quotes (title: \"Kursk: the toll\"); if a new key starts here, put it on its own line, "
+                       "lined up with the keys above")
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket, closing = ("[", "]") if "sequence" in context else ("{", "}")
+        return where, (f"YAML syntax error: the '{bracket}' at line {opened.line + 1}, column {opened.column + 1} is "
+                       f"not closed: add '{closing}', or a ',' between items")
+    if "block mapping" in context or "block collection" in context:
+        above = _previous_line(text, mark.line)
+        return where, (f"YAML syntax error: this line is indented differently from the line above (line {above}): "
+                       "keys of one record, and the items of one list, must start in the same column")
+    if "cannot start any token" in problem:
+        return where, f"YAML syntax error: a value cannot start with {char!r}: put the value in quotes"
+    return where, f"YAML syntax error: {problem or context}"
+
+
+def _previous_line(text: str, line: int) -> int:
+    """The 1-based number of the nearest line above `line` (0-based) that holds more than a comment."""
+    lines = text.split("\n")
+    for index in range(min(line, len(lines)) - 1, -1, -1):
+        if lines[index].strip() and not lines[index].lstrip().startswith("#"):
+            return index + 1
+    return 1
 
 
 def _char_at(text: str, line: int, column: int) -> str:
