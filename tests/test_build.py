@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from factsheet import build as build_module
 from factsheet.build import BuildFailed, BuildRequestError, build, safe_output_path
 from factsheet.cli import cli
+from factsheet.checks import InvalidProject, validated
 from factsheet.project import load_project
 
 from conftest import REPO_ROOT, SHEET_PATH
@@ -30,7 +31,7 @@ def desk(project):
 
 
 def run(desk, **kwargs):
-    return build(load_project(desk.root), **kwargs)
+    return build(validated(load_project(desk.root)), **kwargs)
 
 
 def pdf(path: Path) -> pypdf.PdfReader:
@@ -161,7 +162,7 @@ def test_interrupted_build_leaves_earlier_pdfs_untouched(desk, monkeypatch):
 
 def test_records_with_errors_write_nothing(desk):
     desk.replace(SHEET_PATH, "status: confirmed", "status: confimed")
-    with pytest.raises(BuildFailed) as failure:
+    with pytest.raises(InvalidProject) as failure:
         run(desk)
     assert [p.code for p in failure.value.problems if p.is_error] == ["bad-status"]
     assert not (desk.root / "out").exists()

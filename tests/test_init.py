@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO_ROOT
-from factsheet.checks import check
+from factsheet.checks import check, validated
 from factsheet.cli import cli
 from factsheet.project import load_project
 from factsheet.scaffold import ScaffoldError, create_project, skeleton_files
@@ -109,5 +109,5 @@ def test_init_project_builds_with_the_shipped_templates(tmp_path):
 
     create_project(tmp_path / "desk")
     assert sorted(p.name for p in (tmp_path / "desk" / "templates").iterdir()) == ["briefing.yaml", "card.yaml", "fonts.yaml"]
-    result = build(load_project(tmp_path / "desk"), templates=["briefing", "card"])
+    result = build(validated(load_project(tmp_path / "desk")), templates=["briefing", "card"])
     assert sorted(o.file for o in result.outputs) == ["example.en.card.pdf", "example.en.pdf"]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import REPO_ROOT
 from factsheet.build import BuildFailed, build
-from factsheet.checks import check
+from factsheet.checks import InvalidProject, check, validated
 from factsheet.cli import cli
 from factsheet.i18n import format_number, format_partial_date, format_value, translator
 from factsheet.model import PartialDate, Value, text_hash
@@ -36,7 +36,7 @@ def shipped(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("shipped")
     shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
     shutil.copytree(REPO_ROOT / "templates", root / "templates")
-    build(load_project(root))
+    build(validated(load_project(root)))
     return root
 
 
@@ -203,7 +203,7 @@ def test_korean_wraps_only_at_spaces(shipped):
 
 
 def test_status_shows_complete_unreviewed_translations(shipped):
-    rows = project_status(load_project(shipped))
+    rows = project_status(validated(load_project(shipped)))
     assert {(r.sheet, r.language) for r in rows} == {(s, lang) for s in ("kursk-casualties", "kursk-deployment",
                                                                           "treaty-anniversary") for lang in LANGUAGES}
     for row in rows:
@@ -240,7 +240,7 @@ def test_changing_the_english_makes_translations_stale(tmp_path):
     assert [(p.loc.path.name, p.loc.line) for p in problems if "'ko'" in p.message] == [("kursk-casualties.yaml", ko_line)]
     assert {p.message.split("'")[1] for p in problems} == {"ko", "ru", "uk"}
     assert "fact 'kc-winter-clothing' text was made from an earlier source text" in problems[0].message
-    statuses = {(r.sheet, r.language): r for r in project_status(load_project(root))}
+    statuses = {(r.sheet, r.language): r for r in project_status(validated(load_project(root)))}
     assert statuses[("kursk-casualties", "ko")].stale == 1
 
 
@@ -248,10 +248,10 @@ def test_build_falls_back_visibly_and_strict_refuses(tmp_path):
     root = copy_project(tmp_path)
     edit_english_fact(root)
     with pytest.raises(BuildFailed) as failure:
-        build(load_project(root), sheets=["kursk-casualties"], languages=["ko"], strict=True)
+        build(validated(load_project(root)), sheets=["kursk-casualties"], languages=["ko"], strict=True)
     assert {p.code for p in failure.value.problems if p.is_error} == {"stale-translation"}
     assert not (root / "out" / "kursk-casualties.ko.pdf").exists()
-    build(load_project(root), sheets=["kursk-casualties"], languages=["ko"], templates=["briefing"])
+    build(validated(load_project(root)), sheets=["kursk-casualties"], languages=["ko"], templates=["briefing"])
     text = page_text(root / "out" / "kursk-casualties.ko.pdf")
     assert "Everyone at the ceremony, Kim among them" in text.replace("\n", " ")
     assert "†" in text
@@ -277,7 +277,7 @@ def test_missing_glyph_is_an_error_naming_sheet_field_and_character(tmp_path):
     path = root / "factsheets" / "sheets" / "kursk-casualties.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("How many have died", "How many have died \U0001F600"), encoding="utf-8")
     with pytest.raises(BuildFailed) as failure:
-        build(load_project(root), sheets=["kursk-casualties"], languages=["en"], templates=["briefing"])
+        build(validated(load_project(root)), sheets=["kursk-casualties"], languages=["en"], templates=["briefing"])
     [problem] = failure.value.problems
     assert problem.code == "missing-glyph"
     assert problem.message.startswith("sheet 'kursk-casualties' (en): no configured font has a glyph for '😀' (U+1F600) "
@@ -291,7 +291,7 @@ def test_ukrainian_title_inside_a_korean_sheet_falls_back_to_a_font_that_has_it(
     sources.write_text(sources.read_text(encoding="utf-8").replace(
         "    title: Footage shows North Korean leader mourning soldiers believed killed in Russia",
         f"    title: \"{title}\""), encoding="utf-8")
-    build(load_project(root), sheets=["kursk-casualties"], languages=["ko"], templates=["briefing"])
+    build(validated(load_project(root)), sheets=["kursk-casualties"], languages=["ko"], templates=["briefing"])
     path = root / "out" / "kursk-casualties.ko.pdf"
     assert title in page_text(path)
     names = {re.sub(r"^/[A-Z]{6}\+", "", n) for n in embedded_fonts(pypdf.PdfReader(path))}
@@ -343,7 +343,7 @@ def test_a_fifth_language_needs_only_data(tmp_path):
     assert "ja" in project.sheets["kursk-casualties"].languages
     warnings = {p.code for p in check(project)}
     assert "missing-catalog" not in warnings and "missing-translation" in warnings  # the rest is not translated yet
-    build(project, sheets=["kursk-casualties"], languages=["ja"], templates=["card"])
+    build(validated(project), sheets=["kursk-casualties"], languages=["ja"], templates=["card"])
     path = root / "out" / "kursk-casualties.ja.card.pdf"
     text = page_text(path)
     assert "ロシアの戦争で死亡した北朝鮮兵" in text and "出典" in text and "主な事実" in text
@@ -379,8 +379,8 @@ def test_a_catalog_translation_with_wrong_placeholders_is_reported_not_crashed(t
     [problem] = [p for p in check(load_project(root)) if p.code == "catalog-placeholders"]
     assert (problem.loc.path.name, problem.loc.line) == ("factsheet.po", line)
     assert problem.message.startswith("the 'ko' translation of \"According to {who}\" uses {누구} but the message has {who}")
-    with pytest.raises(BuildFailed):
-        build(load_project(root), sheets=["kursk-casualties"], languages=["ko"])
+    with pytest.raises(InvalidProject):
+        validated(load_project(root))
 
 
 def test_an_edited_catalog_is_read_again_in_the_same_process(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from conftest import REPO_ROOT
 from factsheet import cache
 from factsheet.build import build
+from factsheet.checks import validated
 from factsheet.project import load_project
 from factsheet.watch import changed_files, snapshot, watch
 
@@ -37,19 +38,19 @@ def edit_fact(root: Path) -> None:
 
 
 def test_unchanged_pdfs_are_skipped_and_equal_a_forced_rebuild(desk, tmp_path):
-    first = build(load_project(desk), templates=["briefing"], jobs=1)
+    first = build(validated(load_project(desk)), templates=["briefing"], jobs=1)
     assert len(first.outputs) == 12 and first.skipped == 0
-    again = build(load_project(desk), templates=["briefing"], jobs=1)
+    again = build(validated(load_project(desk)), templates=["briefing"], jobs=1)
     assert again.outputs == [] and again.skipped == 12
     kept = pdf_bytes(desk / "out")
-    forced = build(load_project(desk), templates=["briefing"], jobs=1, force=True, out_dir=tmp_path / "forced")
+    forced = build(validated(load_project(desk)), templates=["briefing"], jobs=1, force=True, out_dir=tmp_path / "forced")
     assert len(forced.outputs) == 12
     assert pdf_bytes(tmp_path / "forced") == kept
 
 
 def test_a_parallel_build_equals_a_serial_one(desk, tmp_path):
-    build(load_project(desk), templates=["briefing", "card"], jobs=1, out_dir=tmp_path / "serial")
-    build(load_project(desk), templates=["briefing", "card"], jobs=2, out_dir=tmp_path / "parallel")
+    build(validated(load_project(desk)), templates=["briefing", "card"], jobs=1, out_dir=tmp_path / "serial")
+    build(validated(load_project(desk)), templates=["briefing", "card"], jobs=2, out_dir=tmp_path / "parallel")
     assert pdf_bytes(tmp_path / "serial") == pdf_bytes(tmp_path / "parallel")
     assert len(pdf_bytes(tmp_path / "serial")) == 24
     serial = json.loads((tmp_path / "serial" / "manifest.json").read_text())
@@ -58,10 +59,10 @@ def test_a_parallel_build_equals_a_serial_one(desk, tmp_path):
 
 
 def test_editing_one_fact_rebuilds_exactly_that_sheets_pdfs(desk):
-    build(load_project(desk), jobs=2)
+    build(validated(load_project(desk)), jobs=2)
     before = pdf_bytes(desk / "out")
     edit_fact(desk)
-    result = build(load_project(desk), jobs=2)
+    result = build(validated(load_project(desk)), jobs=2)
     rebuilt = sorted(o.file for o in result.outputs)
     assert rebuilt == sorted(name for name in before if name.startswith("kursk-deployment."))
     assert result.skipped == 24 - len(rebuilt)
@@ -70,20 +71,20 @@ def test_editing_one_fact_rebuilds_exactly_that_sheets_pdfs(desk):
 
 
 def test_a_damaged_or_replaced_pdf_is_rebuilt(desk):
-    build(load_project(desk), templates=["briefing"], jobs=1)
+    build(validated(load_project(desk)), templates=["briefing"], jobs=1)
     target = desk / "out" / "kursk-casualties.ru.pdf"
     original = target.read_bytes()
     target.write_bytes(original[:1000])
-    result = build(load_project(desk), templates=["briefing"], jobs=1)
+    result = build(validated(load_project(desk)), templates=["briefing"], jobs=1)
     assert [o.file for o in result.outputs] == ["kursk-casualties.ru.pdf"]
     assert target.read_bytes() == original
 
 
 def test_a_template_change_rebuilds_that_templates_pdfs(desk):
-    build(load_project(desk), jobs=2)
+    build(validated(load_project(desk)), jobs=2)
     card = desk / "templates" / "card.yaml"
     card.write_text(card.read_text().replace("body: 9.5", "body: 9.4"))
-    result = build(load_project(desk), jobs=2)
+    result = build(validated(load_project(desk)), jobs=2)
     assert sorted(o.file for o in result.outputs) == sorted(f"{s}.{l}.card.pdf" for s in
                                                             ("kursk-casualties", "kursk-deployment", "treaty-anniversary")
                                                             for l in ("en", "ko", "ru", "uk"))
@@ -96,7 +97,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     fonts._load.cache_clear()
     i18n._translator.cache_clear()
     clean = tmp_path / "clean"
-    build(load_project(desk), templates=["briefing"], jobs=1, out_dir=clean)
+    build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=clean)
     entries = sorted((tmp_path / "cache").rglob("*.bin"))
     assert {p.parent.name for p in entries} == {"ttf", "catalog", "filehash"}
     for index, entry in enumerate(entries):  # truncate one, flip bytes in the others
@@ -112,7 +113,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     fonts._load.cache_clear()
     i18n._translator.cache_clear()
     rebuilt = tmp_path / "rebuilt"
-    build(load_project(desk), templates=["briefing"], jobs=1, out_dir=rebuilt)
+    build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=rebuilt)
     assert pdf_bytes(rebuilt) == pdf_bytes(clean)
     assert sorted(p.name for p in (tmp_path / "cache").rglob("*.bin")) == sorted(p.name for p in entries)
 
@@ -122,10 +123,10 @@ def test_cached_fonts_give_the_same_pdfs_as_freshly_parsed_ones(desk, tmp_path, 
 
     monkeypatch.setenv("FACTSHEET_CACHE_DIR", str(tmp_path / "cache"))
     fonts._load.cache_clear()
-    build(load_project(desk), templates=["briefing"], languages=["ko", "uk"], jobs=1, out_dir=tmp_path / "a")
+    build(validated(load_project(desk)), templates=["briefing"], languages=["ko", "uk"], jobs=1, out_dir=tmp_path / "a")
     monkeypatch.setattr(fonts, "_cached_font", lambda name, path: fonts.TTFont(name, path))
     fonts._load.cache_clear()
-    build(load_project(desk), templates=["briefing"], languages=["ko", "uk"], jobs=1, out_dir=tmp_path / "b")
+    build(validated(load_project(desk)), templates=["briefing"], languages=["ko", "uk"], jobs=1, out_dir=tmp_path / "b")
     fonts._load.cache_clear()
     assert pdf_bytes(tmp_path / "a") == pdf_bytes(tmp_path / "b")
 
@@ -144,9 +145,10 @@ def test_check_and_help_never_import_reportlab():
 
 
 def test_a_noop_build_never_imports_reportlab(desk):
-    build(load_project(desk), templates=["briefing"], languages=["en"], jobs=1)
-    code = (f"import sys\nfrom pathlib import Path\nfrom factsheet.build import build\nfrom factsheet.project import load_project\n"
-            f"r = build(load_project(Path({str(desk)!r})), templates=['briefing'], languages=['en'])\n"
+    build(validated(load_project(desk)), templates=["briefing"], languages=["en"], jobs=1)
+    code = (f"import sys\nfrom pathlib import Path\nfrom factsheet.build import build\nfrom factsheet.checks import validated\n"
+            f"from factsheet.project import load_project\n"
+            f"r = build(validated(load_project(Path({str(desk)!r}))), templates=['briefing'], languages=['en'])\n"
             f"print(r.skipped, len(r.outputs), 'reportlab' in sys.modules)")
     assert run_isolated(code).split() == ["3", "0", "False"]
 

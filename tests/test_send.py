@@ -30,6 +30,7 @@ from factsheet.mail.headers import BadAddress, UnsafeHeader, check_address, chec
 from factsheet.mail.ledger import Ledger
 from factsheet.mail.recipients import load_recipients
 from factsheet.mail.send import LEDGER, SendRefused, send
+from factsheet.checks import validated
 from factsheet.project import load_project
 from factsheet.resolve import resolve_sheet
 from smtpserver import HOST, Authenticator, Handler, SmtpServer, free_port
@@ -81,7 +82,7 @@ def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("built") / "desk"
     shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
     shutil.copytree(REPO_ROOT / "templates", root / "templates")
-    build(load_project(root))
+    build(validated(load_project(root)))
     return root
 
 
@@ -145,7 +146,7 @@ def run(root: Path, port: int, *, only: list[str] | None = None, security: str =
     if only is not None:
         recipients = [r for r in recipients if r.address in only]
     smtp = smtp_settings(project.settings.mail, env or env_for(port, security))
-    return send(project, recipients, smtp=smtp, now=NOW, sleep=(sleeps if sleeps is not None else []).append, **options)
+    return send(validated(project), recipients, smtp=smtp, now=NOW, sleep=(sleeps if sleeps is not None else []).append, **options)
 
 
 def states(report) -> dict:
@@ -475,7 +476,7 @@ def test_changed_sheet_is_due_again_only_for_its_readers(root, server):
     run(root, server.port)
     old = {a: parse(m.content) for a, m in by_address(server).items()}
     edit_fact(root)
-    build(load_project(root))
+    build(validated(load_project(root)))
 
     report = run(root, server.port)
     assert states(report) == {"minji@example.org": "sent", "olena@example.org": "sent",
@@ -650,7 +651,7 @@ def test_check_address_refuses_anything_but_one_address(value, error, words):
 
 def test_dry_run_writes_one_eml_per_recipient_and_sends_nothing(root, server):
     project = load_project(root)
-    report = send(project, recipients_of(root, project), dry_run=True, now=NOW, sleep=[].append)
+    report = send(validated(project), recipients_of(root, project), dry_run=True, now=NOW, sleep=[].append)
     assert [o.state for o in report.outcomes] == ["written"] * 4
     files = sorted((root / "out" / "mail").glob("*.eml"))
     assert len(files) == 4
@@ -687,7 +688,7 @@ def test_password_never_appears_when_login_is_refused(root, servers):
     server = servers(authenticator=authenticator, auth_require_tls=False)
     env = env_for(server.port, FACTSHEET_SMTP_USER="desk", FACTSHEET_SMTP_PASSWORD=PASSWORD)
     result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env)
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # the environment: the server would not take the login
     assert "Nothing sent" in result.output and "refused the login" in result.output
     assert (b"desk", PASSWORD.encode()) in authenticator.seen  # the password really was used...
     assert PASSWORD not in result.output and PASSWORD not in (result.stderr or "")  # ...and never shown
@@ -712,7 +713,7 @@ def test_password_never_appears_in_the_ledger_or_output(root, servers):
 def test_password_never_appears_when_the_connection_is_refused(root, cli_sleeps):
     env = env_for(free_port(), FACTSHEET_SMTP_USER="desk", FACTSHEET_SMTP_PASSWORD=PASSWORD)
     result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env)
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # the environment: no server to talk to
     assert "cannot connect" in result.output and PASSWORD not in result.output
     assert cli_sleeps == [1.0, 2.0, 4.0]
     assert not (root / "out" / "mail" / LEDGER).exists()

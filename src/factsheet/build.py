@@ -25,7 +25,8 @@ from typing import Callable
 
 from . import __version__, cache
 from . import model as m
-from .checks import check
+from .checks import ValidProject
+from .errors import EnvironmentProblem, InputError, RequestError, describe_os_error
 from .i18n import catalog_path
 from .problems import Problem, Severity
 from .templates import FONTS_FILE, TemplateError, load_template
@@ -35,15 +36,14 @@ MANIFEST = "manifest.json"
 TRANSLATION_CODES = ("missing-translation", "stale-translation", "unversioned-translation")
 
 
-class BuildFailed(Exception):
+class BuildFailed(InputError):
     """The build stopped before writing anything; `problems` says why."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{sum(p.is_error for p in problems)} error(s)")
-        self.problems = problems
+        super().__init__(f"Build stopped: {sum(p.is_error for p in problems)} error(s); nothing was written.", problems)
 
 
-class BuildRequestError(ValueError):
+class BuildRequestError(RequestError):
     """A request that names sheets, languages or templates the project does not have."""
 
 
@@ -263,11 +263,11 @@ def timestamp_for(sheet: m.Sheet, source_date_epoch: int | None) -> dt.datetime:
     return dt.datetime.combine(sheet.as_of.earliest(), dt.time())
 
 
-def build(project: m.Project, sheets: list[str] | None = None, languages: list[str] | None = None,
+def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[str] | None = None,
           templates: list[str] | None = None, out_dir: Path | None = None, *, source_date_epoch: int | None = None,
           progress: Callable[[int, int, str], None] | None = None, strict: bool = False, force: bool = False,
           jobs: int = 1, clock: Callable[[], float] = time.perf_counter) -> BuildResult:
-    """Build the requested PDFs into `out_dir` (default: the project's out/); return what was written.
+    """Build the requested PDFs of a checked project into `out_dir` (default: the project's out/); return what was written.
 
     A PDF whose inputs have not changed since the manifest recorded it, and
     whose file is intact, is skipped unless `force`. `jobs` > 1 renders in
@@ -276,37 +276,43 @@ def build(project: m.Project, sheets: list[str] | None = None, languages: list[s
     visibly marked fallback to the source text.
     """
     started = clock()
-    problems = check(project)
+    project = valid.project
+    problems = list(valid.problems)
     if strict:
         problems = [replace(p, severity=Severity.ERROR) if p.code in TRANSLATION_CODES else p for p in problems]
-    if any(p.is_error for p in problems):
-        raise BuildFailed(problems)
+        if any(p.is_error for p in problems):
+            raise BuildFailed(problems)
     planned = plan(project, sheets, languages, templates)
     out_dir = (out_dir or project.root / "out").resolve()
     loaded = _load_templates(project, {job.template for job in planned})
     hasher = InputHasher(project)
-    previous = read_manifest(out_dir)
-    work, kept = [], []
-    for job in planned:
-        inputs = hasher.inputs(job, loaded[job.template])
-        if source_date_epoch is not None:
-            inputs["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
-        task = Task(job, inputs, combined_hash(inputs, job))
-        entry = previous.get(job.filename)
-        if not force and entry and entry.get("input_hash") == task.input_hash and _intact(out_dir / job.filename, entry):
-            kept.append(entry)
-        else:
-            work.append(task)
-    outputs: list[Output] = []
-    if work:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _remove_stale_staging(out_dir)
-        staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
-        try:
-            outputs = _render_all(project, work, loaded, staging, source_date_epoch, progress, jobs)
-            _commit(outputs, staging, out_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    try:
+        if out_dir.exists():
+            repair_output(out_dir)
+        previous = read_manifest(out_dir)
+        work, kept = [], []
+        for job in planned:
+            inputs = hasher.inputs(job, loaded[job.template])
+            if source_date_epoch is not None:
+                inputs["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+            task = Task(job, inputs, combined_hash(inputs, job))
+            entry = previous.get(job.filename)
+            if not force and entry and entry.get("input_hash") == task.input_hash and _intact(out_dir / job.filename, entry):
+                kept.append(entry)
+            else:
+                work.append(task)
+        outputs: list[Output] = []
+        if work:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            _remove_stale_staging(out_dir)
+            staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
+            try:
+                outputs = _render_all(project, work, loaded, staging, source_date_epoch, progress, jobs)
+                _commit(outputs, staging, out_dir)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except OSError as exc:
+        raise describe_os_error(exc, "write the PDFs into" if exc.filename else f"write the PDFs into {out_dir}") from None
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     return BuildResult(outputs, out_dir, clock() - started, warnings, skipped=len(kept))
 
@@ -349,17 +355,7 @@ def _render_all(project, work: list, templates, staging: Path, source_date_epoch
     results: list = [None] * len(work)
     try:
         if jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
-            _preload(project, templates, work)
-            # Everything loaded so far lives as long as the workers: keep the garbage collector
-            # from walking (and so copying) those inherited pages in every worker.
-            gc.freeze()
-            context = multiprocessing.get_context("fork")
-            with _unfreezing(), context.Pool(min(jobs, len(work))) as pool:
-                chunk = max(1, min(16, len(work) // (jobs * 8)))
-                for done, (index, result) in enumerate(pool.imap_unordered(_render_task, range(len(work)), chunk), 1):
-                    results[index] = result
-                    if progress and isinstance(result, Output):
-                        progress(done, len(work), result.file)
+            _render_in_workers(project, templates, work, results, progress, jobs)
         else:
             for index in range(len(work)):
                 results[index] = _render_task(index)[1]
@@ -371,6 +367,43 @@ def _render_all(project, work: list, templates, staging: Path, source_date_epoch
     if errors:
         raise BuildFailed(errors)
     return results
+
+
+def _render_in_workers(project, templates, work: list, results: list, progress, jobs: int) -> None:
+    """Render in forked worker processes; a worker that dies fails the build instead of hanging it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _preload(project, templates, work)
+    # Everything loaded so far lives as long as the workers: keep the garbage collector
+    # from walking (and so copying) those inherited pages in every worker.
+    gc.freeze()
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, min(16, len(work) // (jobs * 8)))
+    try:
+        with _unfreezing(), ProcessPoolExecutor(min(jobs, len(work)), mp_context=context,
+                                                initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            for done, (index, result) in enumerate(pool.map(_render_task, range(len(work)), chunksize=chunk), 1):
+                results[index] = result
+                if progress and isinstance(result, Output):
+                    progress(done, len(work), result.file)
+    except BrokenProcessPool:
+        raise EnvironmentProblem("a worker process died while rendering (killed, or out of memory); nothing was "
+                                 "written: run the build again, or with -j 1") from None
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make a worker end when the build that started it ends, however it ends (Linux; elsewhere it checks once)."""
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 @contextlib.contextmanager
@@ -432,13 +465,57 @@ def _render_task(index: int) -> tuple:
                          hashlib.sha256(rendered.data).hexdigest(), task.input_hash, task.inputs)
 
 
+JOURNAL = ".commit.json"
+
+
 def _commit(outputs: list[Output], staging: Path, out_dir: Path) -> None:
-    """Move every staged PDF into place, then record them in the manifest."""
+    """Move every staged PDF into place, then record them in the manifest.
+
+    The manifest-to-be is written first, as a journal: a build killed while
+    renaming leaves it behind, and repair_output() then tells, by hash, which
+    PDFs are the new ones and which are still the old.
+    """
     previous = read_manifest(out_dir)
-    for output in outputs:
-        os.replace(staging / output.file, safe_output_path(out_dir, output.file))
     entries = {name: entry for name, entry in previous.items() if (out_dir / name).is_file()}
     entries.update({output.file: asdict(output) for output in outputs})  # kept PDFs keep their entries
-    manifest = {"factsheet": __version__, "outputs": dict(sorted(entries.items()))}
-    atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+    data = _manifest_bytes(entries)
+    atomic_write(out_dir / JOURNAL, data)
+    for output in outputs:
+        os.replace(staging / output.file, safe_output_path(out_dir, output.file))
+    atomic_write(out_dir / MANIFEST, data)
+    (out_dir / JOURNAL).unlink()
 
+
+def _manifest_bytes(entries: dict) -> bytes:
+    manifest = {"factsheet": __version__, "outputs": dict(sorted(entries.items()))}
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def repair_output(out_dir: Path) -> bool:
+    """Make the manifest agree with the PDFs after a build was killed while committing; True if it had to.
+
+    Each PDF named in the interrupted commit's journal or the old manifest is
+    described by whichever of the two entries its bytes match, and by none if
+    it matches neither.
+    """
+    journal = out_dir / JOURNAL
+    if not journal.is_file():
+        return False
+    try:
+        planned = json.loads(journal.read_text(encoding="utf-8"))["outputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        planned = {}
+    old = read_manifest(out_dir)
+    entries = {}
+    for name in sorted(set(planned) | set(old)):
+        path = out_dir / name
+        if not path.is_file() or not name.endswith(".pdf"):
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        for entry in (planned.get(name), old.get(name)):
+            if isinstance(entry, dict) and entry.get("sha256") == digest:
+                entries[name] = entry
+                break
+    atomic_write(out_dir / MANIFEST, _manifest_bytes(entries))
+    journal.unlink()
+    return True

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from . import model as m
+from .errors import InputError
 from .problems import Loc, Problem, Problems, sort_problems
 from .project import inner_records
 
@@ -31,6 +33,36 @@ def check(project: m.Project) -> list[Problem]:
     for func in CHECKS:
         func(project, problems)
     return sort_problems(problems.items)
+
+
+class InvalidProject(InputError):
+    """The records have errors, so nothing may be built, sent or counted from them."""
+
+
+_PASSED = object()  # only validated() holds it, so only a passing check makes a ValidProject
+
+
+@dataclass(frozen=True)
+class ValidProject:
+    """A project whose records passed check: the only kind build, send and status accept."""
+
+    project: m.Project
+    problems: tuple  # the warnings and notes check found
+    token: object = field(repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.token is not _PASSED:
+            raise TypeError("a ValidProject comes only from factsheet.checks.validated(project)")
+
+
+def validated(project: m.Project) -> ValidProject:
+    """Check a project; return it as a ValidProject, or raise InvalidProject carrying every problem."""
+    problems = check(project)
+    errors = sum(p.is_error for p in problems)
+    if errors:
+        raise InvalidProject(f"The records have {errors} error(s): fix them first (run 'factsheet check' to see every "
+                             "problem).", problems)
+    return ValidProject(project, tuple(problems), _PASSED)
 
 
 # --- walking the records ----------------------------------------------------

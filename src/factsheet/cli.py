@@ -10,15 +10,53 @@ from pathlib import Path
 import click
 
 from . import __version__
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1  # click itself exits 2 on a usage error
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, FactsheetError, describe_os_error, printable
 
 project_option = click.option(
     "--project", "-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
     show_default=True, help="Project folder (the one holding factsheets/), or a folder below it.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def say(text: str, err: bool = False) -> None:
+    """Print one message, with any control, bidi or invisible character from the input shown escaped."""
+    click.echo("\n".join(printable(line) for line in text.split("\n")), err=err)
+
+
+class _Commands(click.Group):
+    """The command group, with the one place every error becomes a message and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except FactsheetError as exc:
+            report(exc)
+            ctx.exit(exc.exit_code)
+        except OSError as exc:
+            problem = describe_os_error(exc, "read or write")
+            report(problem)
+            ctx.exit(problem.exit_code)
+        except KeyboardInterrupt:
+            say("Interrupted: files being written were left as they were before.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as exc:  # noqa: BLE001 (the last line of defence: never a traceback)
+            if os.environ.get("FACTSHEET_DEBUG"):
+                raise
+            say(f"factsheet: internal error ({type(exc).__name__}: {exc}). This is a bug in factsheet: please report "
+                "it with the command you ran; FACTSHEET_DEBUG=1 shows the details.", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def report(exc: FactsheetError) -> None:
+    """Print an error's problems (one per line, as check does) and then its message."""
+    cwd = Path.cwd()
+    for problem in exc.problems:
+        say(problem.format(cwd))
+    say(str(exc), err=True)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="factsheet")
 def cli() -> None:
     """Turn citation-backed YAML fact records into multi-language PDF briefing sheets.
@@ -63,12 +101,12 @@ def check(project_dir: Path, fmt: str, recipients_file: Path | None) -> None:
     cwd = Path.cwd()
     if fmt == "json":
         counts = {s.value + "s": sum(1 for p in problems if p.severity is s) for s in Severity}
-        click.echo(json.dumps({"problems": [p.to_json(cwd) for p in problems], "files": files,
+        say(json.dumps({"problems": [p.to_json(cwd) for p in problems], "files": files,
                                "summary": counts}, ensure_ascii=False, indent=2))
     else:
         for problem in problems:
-            click.echo(problem.format(cwd))
-        click.echo(summarize(problems, files), err=bool(problems))
+            say(problem.format(cwd))
+        say(summarize(problems, files), err=bool(problems))
     sys.exit(EXIT_PROBLEMS if any(p.is_error for p in problems) else EXIT_OK)
 
 
@@ -81,13 +119,10 @@ def init(directory: Path) -> None:
     Example:
       factsheet init my-desk && factsheet check -C my-desk
     """
-    from .scaffold import ScaffoldError, create_project
+    from .scaffold import create_project
 
-    try:
-        written = create_project(directory)
-    except ScaffoldError as exc:
-        raise click.UsageError(str(exc)) from None
-    click.echo(f"Created {len(written)} files in {directory}. Next: factsheet check -C {directory}, then factsheet build -C {directory}")
+    written = create_project(directory)
+    say(f"Created {len(written)} files in {directory}. Next: factsheet check -C {directory}, then factsheet build -C {directory}")
 
 
 @cli.command()
@@ -105,7 +140,8 @@ def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | Non
     Example:
       factsheet watch --lang en
     """
-    from .build import BuildFailed, BuildRequestError, build as run_build
+    from .build import build as run_build
+    from .checks import validated
     from .project import load_project
     from .watch import watch as run_watch
 
@@ -117,41 +153,44 @@ def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | Non
 
         if files:
             names = ", ".join(display_path(f, cwd) for f in files[:3]) + (" ..." if len(files) > 3 else "")
-            click.echo(f"Changed: {names}")
-        try:
-            result = run_build(load_project(root), None, _split(languages), _split(templates), None,
+            say(f"Changed: {names}")
+        try:  # whatever goes wrong, say so and keep watching: the next save may fix it
+            result = run_build(validated(load_project(root)), None, _split(languages), _split(templates), None,
                                jobs=jobs or os.cpu_count() or 1)
-        except (BuildFailed, BuildRequestError) as exc:
-            for problem in getattr(exc, "problems", []):
-                click.echo(problem.format(cwd))
-            click.echo(f"Not built: {exc}", err=True)
+        except FactsheetError as exc:
+            for problem in exc.problems:
+                say(problem.format(cwd))
+            say(f"Not built: {exc}", err=True)
+            return
+        except OSError as exc:
+            say(f"Not built: {describe_os_error(exc, 'read or write')}", err=True)
             return
         rebuilt = ", ".join(o.file for o in result.outputs) or "nothing"
-        click.echo(f"Rebuilt {len(result.outputs)} ({result.skipped} unchanged) in {result.seconds:.2f} s: {rebuilt}")
+        say(f"Rebuilt {len(result.outputs)} ({result.skipped} unchanged) in {result.seconds:.2f} s: {rebuilt}")
 
-    click.echo(f"Watching {display_root(root, cwd)} (factsheets/, templates/, locale/). Press Ctrl-C to stop.")
+    say(f"Watching {display_root(root, cwd)} (factsheets/, templates/, locale/). Press Ctrl-C to stop.")
     rebuild([])
     _warm(root, languages, templates)
     try:
         run_watch(root, rebuild, interval=interval)
     except KeyboardInterrupt:
-        click.echo("Stopped.")
+        say("Stopped.")
 
 
 def _warm(root: Path, languages: tuple, templates: tuple) -> None:
     """Load ReportLab, fonts and catalogs now, so that the first edit rebuilds as fast as later ones."""
     from .build import warm_up
     from .project import load_project
-    from .templates import TemplateError, load_template
+    from .templates import load_template
 
-    project = load_project(root)
-    if project.settings is None:
-        return
-    names = _split(templates) or [project.settings.template, *project.settings.extra_templates]
     try:
+        project = load_project(root)
+        if project.settings is None:
+            return
+        names = _split(templates) or [project.settings.template, *project.settings.extra_templates]
         loaded = [load_template(root / "templates", name) for name in names]
-    except TemplateError:
-        return  # the rebuild reports template problems itself
+    except (FactsheetError, OSError):
+        return  # the rebuild reports these problems itself
     warm_up(project, loaded, _split(languages) or project.settings.all_languages)
 
 
@@ -173,19 +212,14 @@ def status(project_dir: Path, fmt: str) -> None:
     Example:
       factsheet status --format json
     """
-    from .checks import check as run_checks
+    from .checks import validated
     from .translations import project_status
 
-    project = _load(project_dir)
-    rows = project_status(project)
-    errors = sum(1 for p in run_checks(project) if p.is_error)
+    rows = project_status(validated(_load(project_dir)))
     if fmt == "json":
-        click.echo(json.dumps([{**row.__dict__, "complete": row.complete} for row in rows], indent=2))
+        say(json.dumps([{**row.__dict__, "complete": row.complete} for row in rows], indent=2))
     else:
         _status_table(rows)
-    if errors:
-        click.echo(f"The records have {errors} error(s), so these counts may be incomplete: run 'factsheet check'.", err=True)
-        sys.exit(EXIT_PROBLEMS)
 
 
 def _status_table(rows: list) -> None:
@@ -194,7 +228,7 @@ def _status_table(rows: list) -> None:
     table = [header] + [(r.sheet, r.language, r.total, r.translated, r.missing, r.stale, r.unreviewed) for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
-        click.echo("  ".join(str(cell).ljust(width) if i < 2 else str(cell).rjust(width)
+        say("  ".join(str(cell).ljust(width) if i < 2 else str(cell).rjust(width)
                              for i, (cell, width) in enumerate(zip(row, widths))).rstrip())
 
 
@@ -225,40 +259,31 @@ def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets:
     import datetime as dt
 
     from .checks import check as run_checks
-    from .mail.config import SmtpConfigError, smtp_settings
-    from .mail.send import SendRefused, send as run_send
+    from .checks import validated
+    from .errors import InputError
+    from .mail.config import smtp_settings
+    from .mail.send import send as run_send
 
     project = _load(project_dir)
-    cwd = Path.cwd()
-    problems = run_checks(project)
     recipients, recipient_problems = _recipients(project, recipients_file)
-    errors = [p for p in problems + recipient_problems if p.is_error]
+    errors = [p for p in run_checks(project) + recipient_problems if p.is_error]
     if errors:
-        for problem in errors:
-            click.echo(problem.format(cwd))
-        click.echo(f"Nothing sent: {len(errors)} error(s).", err=True)
-        sys.exit(EXIT_PROBLEMS)
-    try:
-        smtp = None if dry_run else smtp_settings(project.settings.mail, os.environ, allow_insecure)
-    except SmtpConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise InputError(f"Nothing sent: {len(errors)} error(s).", errors)
+    valid = validated(project)
+    smtp = None if dry_run else smtp_settings(project.settings.mail, os.environ, allow_insecure)
     with click.progressbar(length=len(recipients), label="Sending" if not dry_run else "Writing", file=sys.stderr,
                            show_pos=True) as bar:
-        try:
-            report = run_send(project, recipients, smtp=smtp, dry_run=dry_run, resend=resend, sheets=list(sheets) or None,
-                              now=dt.datetime.now(dt.timezone.utc), rate=rate, progress=lambda outcome: bar.update(1))
-        except SendRefused as exc:
-            click.echo(f"\nNothing sent: {exc}", err=True)
-            sys.exit(EXIT_PROBLEMS)
+        report = run_send(valid, recipients, smtp=smtp, dry_run=dry_run, resend=resend, sheets=list(sheets) or None,
+                          now=dt.datetime.now(dt.timezone.utc), rate=rate, progress=lambda outcome: bar.update(1))
     for outcome in report.outcomes:
         if outcome.state in ("failed", "unknown"):
-            click.echo(f"{outcome.state}: {outcome.address}: {outcome.detail}", err=True)
+            say(f"{outcome.state}: {outcome.address}: {outcome.detail}", err=True)
     if dry_run:
         from .problems import display_path
 
-        click.echo(f"Wrote {report.count('written')} messages to {display_path(report.mail_dir, cwd)}/; sent nothing.")
+        say(f"Wrote {report.count('written')} messages to {display_path(report.mail_dir, Path.cwd())}/; sent nothing.")
     else:
-        click.echo(report.summary())
+        say(report.summary())
     sys.exit(EXIT_PROBLEMS if report.count("failed") or report.count("unknown") else EXIT_OK)
 
 
@@ -272,7 +297,7 @@ def _recipients(project, path: Path | None):
     if path is None:
         raise click.UsageError("no recipients file: pass --recipients FILE or set mail.recipients in settings.yaml")
     if not path.is_file():
-        raise click.UsageError(f"recipients file {path} does not exist")
+        raise click.UsageError(printable(f"recipients file {path} does not exist"))
     return load_recipients(path, project)
 
 
@@ -310,33 +335,31 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
       factsheet build kursk-casualties --lang ko,ru --template card
       factsheet build --force -j 2
     """
-    from .build import BuildFailed, BuildRequestError, build as run_build
+    from .build import BuildFailed, build as run_build
+    from .checks import InvalidProject, validated
 
     project = _load(project_dir)
     cwd = Path.cwd()
 
     def progress(done: int, total: int, name: str) -> None:
         if not quiet:
-            click.echo(f"[{done}/{total}] {name}", err=True)
+            say(f"[{done}/{total}] {name}", err=True)
 
+    epoch = _source_date_epoch()
     try:
-        result = run_build(project, list(sheets) or None, _split(languages), _split(templates), out_dir,
-                           source_date_epoch=_source_date_epoch(), progress=progress, strict=strict, force=force,
-                           jobs=jobs or os.cpu_count() or 1)
-    except BuildRequestError as exc:
-        raise click.UsageError(str(exc)) from None
-    except BuildFailed as exc:
-        for problem in exc.problems:
-            click.echo(problem.format(cwd))
-        click.echo(f"Build stopped: {sum(p.is_error for p in exc.problems)} error(s); nothing was written.", err=True)
-        sys.exit(EXIT_PROBLEMS)
+        valid = validated(project)
+    except InvalidProject as exc:
+        raise BuildFailed(exc.problems) from None
+    result = run_build(valid, list(sheets) or None, _split(languages), _split(templates), out_dir,
+                       source_date_epoch=epoch, progress=progress, strict=strict, force=force,
+                       jobs=jobs or os.cpu_count() or 1)
     for problem in result.warnings:
-        click.echo(problem.format(cwd), err=True)
+        say(problem.format(cwd), err=True)
     from .problems import display_path
 
     count = len(result.outputs)
     unchanged = f" ({result.skipped} unchanged, skipped)" if result.skipped else ""
-    click.echo(f"Built {count} PDF{'' if count == 1 else 's'}{unchanged} in {result.seconds:.2f} s into "
+    say(f"Built {count} PDF{'' if count == 1 else 's'}{unchanged} in {result.seconds:.2f} s into "
                f"{display_path(result.out_dir, cwd)}/")
 
 
@@ -346,18 +369,15 @@ def _source_date_epoch() -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise click.UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}")
+        raise click.UsageError(printable(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}"))
     return int(value)
 
 
 def _load(project_dir: Path):
     """Load a project or stop with a usage error that says what to do."""
-    from .project import ProjectNotFound, load_project
+    from .project import load_project
 
-    try:
-        return load_project(project_dir)
-    except ProjectNotFound as exc:
-        raise click.UsageError(str(exc)) from None
+    return load_project(project_dir)
 
 
 def main() -> None:

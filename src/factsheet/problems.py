@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import printable
+
 
 class Severity(enum.Enum):
     """How serious a problem is; only errors stop a build."""
@@ -44,17 +46,18 @@ class Problem:
 
     def format(self, relative_to: Path | None = None) -> str:
         """Render as `path:line:col: severity: message [code]`."""
-        return f"{display_path(self.loc.path, relative_to)}:{self.loc.line}:{self.loc.column}: {self.severity.value}: {self.message} [{self.code}]"
+        return (f"{printable(display_path(self.loc.path, relative_to))}:{self.loc.line}:{self.loc.column}: "
+                f"{self.severity.value}: {printable(self.message)} [{self.code}]")
 
     def to_json(self, relative_to: Path | None = None) -> dict:
         """Render as a plain dict for JSON output."""
         return {
-            "path": display_path(self.loc.path, relative_to),
+            "path": printable(display_path(self.loc.path, relative_to)),
             "line": self.loc.line,
             "column": self.loc.column,
             "severity": self.severity.value,
             "code": self.code,
-            "message": self.message,
+            "message": printable(self.message),
         }
 
 

@@ -6,6 +6,7 @@ import difflib
 from pathlib import Path
 
 from . import model as m
+from .errors import RequestError
 from .problems import Loc, Problems
 from .validate import Reader, read_actor, read_settings, read_sheet, read_source
 from .yamlio import Map, read_yaml
@@ -14,7 +15,7 @@ SETTINGS_FILE = "settings.yaml"
 TOP_LEVEL = ("actors", "sources", "sheet")
 
 
-class ProjectNotFound(Exception):
+class ProjectNotFound(RequestError):
     """No factsheets/ folder with a settings file where one was expected."""
 
 

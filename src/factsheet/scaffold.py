@@ -5,10 +5,11 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from .errors import RequestError
 from .templates import builtin_templates
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(RequestError):
     """The target folder cannot take a new project."""
 
 

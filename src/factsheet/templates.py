@@ -10,6 +10,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from . import model as m
+from .errors import InputError
 from .problems import Loc, Problems
 from .validate import SKIP, Field, FieldError, Reader, boolean, scalar, slug, string, text
 from .yamlio import Map, Node, Seq, read_yaml
@@ -23,12 +24,11 @@ ROLES = ("body", "heading", "figures")
 HEADER_ITEMS = ("title", "as_of", "organisation", "marking", "page", "build")
 
 
-class TemplateError(Exception):
+class TemplateError(InputError):
     """A template that cannot be used; carries the problems found."""
 
     def __init__(self, problems: list) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems), problems)
 
 
 # Options each block type accepts: name -> (parser, default).

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import model as m
+from .checks import ValidProject
 
 TRANSLATED, MISSING, STALE, UNVERSIONED = "translated", "missing", "stale", "unversioned"
 
@@ -92,7 +93,8 @@ def sheet_status(project: m.Project, sheet: m.Sheet, language: str) -> Status:
                   states.count(STALE) + states.count(UNVERSIONED), unreviewed)
 
 
-def project_status(project: m.Project) -> list[Status]:
-    """Translation counts for every sheet and every language it is published in."""
+def project_status(valid: ValidProject) -> list[Status]:
+    """Translation counts for every sheet of a checked project and every language it is published in."""
+    project = valid.project
     return [sheet_status(project, sheet, language)
             for sheet in project.sheets.values() if sheet.id for language in sheet.languages]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from ..errors import RequestError
 from ..validate import Field, FieldError, Reader, exact_string, string
 from ..yamlio import Node, Scalar
 from .headers import BadAddress, UnsafeHeader, check_address, check_header_value
@@ -135,7 +136,7 @@ def read_mail_settings(r: Reader, node: Node) -> MailSettings | None:
                         values["recipients"], smtp.get("host"), smtp.get("port"), smtp.get("security"), smtp.get("user"))
 
 
-class SmtpConfigError(ValueError):
+class SmtpConfigError(RequestError):
     """SMTP settings that are missing or unsafe."""
 
 

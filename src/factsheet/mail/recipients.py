@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import model as m
 from ..problems import Loc, Problem, Problems, sort_problems
+from ..templates import find_template_file
 from ..validate import Field, FieldError, Reader, languages, slug
 from ..yamlio import Map, Node, Scalar, Seq, read_yaml
 from .config import address_field, header_field
@@ -84,7 +85,7 @@ def _read_all(node: Seq, project: m.Project, problems: Problems) -> list[Recipie
                 problems.error(item.get("sheets").loc, "unknown-sheet",
                                f"{owner}: no sheet '{sheet}' (sheets: {', '.join(project.sheets)})")
         template = values["template"]
-        if template and not (project.root / "templates" / f"{template}.yaml").is_file():
+        if template and find_template_file(project.root / "templates", f"{template}.yaml") is None:
             problems.error(item.get("template").loc, "unknown-template", f"{owner}: no template '{template}' in templates/")
         if all(values[k] for k in ("name", "address", "languages")):
             result.append(Recipient(values["name"], address, values["languages"], values["sheets"], values["_loc"], template))

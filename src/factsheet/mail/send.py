@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Callable
 
 from .. import model as m
-from ..build import InputHasher, combined_hash, plan, read_manifest
+from ..checks import ValidProject
+from ..errors import EnvironmentProblem, FactsheetError, InputError, RequestError
+from ..problems import Problems
+from ..build import InputHasher, combined_hash, plan, read_manifest, repair_output
 from ..templates import TemplateError, load_template
 from .compose import Delivery, compose, plan_delivery
 from .config import MailSettings, SmtpSettings
@@ -22,8 +25,15 @@ from .transport import PermanentFailure, SmtpTransport, TransientFailure, Transp
 LEDGER = "ledger.jsonl"
 
 
-class SendRefused(Exception):
+class SendRefused(FactsheetError):
     """Nothing was sent: the PDFs are missing or out of date, or the settings are incomplete."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"Nothing sent: {message}")
+
+
+class ServerUnavailable(SendRefused, EnvironmentProblem):
+    """Nothing was sent: the mail server cannot be reached or refused the session."""
 
 
 @dataclass
@@ -55,6 +65,8 @@ class SendReport:
 
 def verify_outputs(project: m.Project, out_dir: Path, templates: set[str]) -> dict:
     """The manifest, after checking every PDF of these templates is present, intact and built from the current inputs."""
+    if out_dir.is_dir():
+        repair_output(out_dir)  # a build killed while committing left the manifest behind the PDFs
     manifest = read_manifest(out_dir)
     hasher = InputHasher(project)
     loaded = {}
@@ -90,12 +102,13 @@ def eml_name(index: int, address: str) -> str:
     return f"{index:04d}-{re.sub(r'[^a-z0-9]+', '-', address.lower()).strip('-')[:60]}.eml"
 
 
-def send(project: m.Project, recipients: list[Recipient], *, out_dir: Path | None = None,
+def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | None = None,
          smtp: SmtpSettings | None = None, dry_run: bool = False, resend: bool = False,
          sheets: list[str] | None = None, now: dt.datetime, rate: float | None = None,
          sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 1.0,
          progress: Callable[[Outcome], None] | None = None) -> SendReport:
-    """Send (or, with dry_run, write as .eml) one message per recipient; the ledger makes it exactly once."""
+    """Send (or, with dry_run, write as .eml) one message per recipient of a checked project; the ledger makes it exactly once."""
+    project = valid.project
     mail: MailSettings | None = project.settings.mail
     if mail is None:
         raise SendRefused("settings.yaml has no 'mail' section: add from_name and from_address (see README, Sending)")
@@ -104,7 +117,8 @@ def send(project: m.Project, recipients: list[Recipient], *, out_dir: Path | Non
     out_dir = (out_dir or project.root / "out").resolve()
     unknown_sheets = [s for s in sheets or () if s not in project.sheets]
     if unknown_sheets:
-        raise SendRefused(f"no sheet named {', '.join(unknown_sheets)}")
+        raise RequestError(f"no sheet named {', '.join(unknown_sheets)} (sheets: {', '.join(project.sheets)})")
+    _check_recipients(project, recipients)
     templates = {r.template or project.settings.template for r in recipients}
     manifest = verify_outputs(project, out_dir, templates)
     mail_dir = out_dir / "mail"
@@ -122,7 +136,7 @@ def send(project: m.Project, recipients: list[Recipient], *, out_dir: Path | Non
         try:
             transport.open()  # before any intent is recorded: a server we cannot or must not use gets nothing
         except (TransportError, TransientFailure) as exc:
-            raise SendRefused(str(exc)) from None
+            raise ServerUnavailable(str(exc)) from None
     try:
         for index, delivery in enumerate(deliveries, 1):
             outcome = _deliver(project, delivery, mail, out_dir, now, ledger, transport, dry_run, resend, index, mail_dir, memo)
@@ -137,6 +151,23 @@ def send(project: m.Project, recipients: list[Recipient], *, out_dir: Path | Non
             report.connections = transport.connections
             transport.close()
     return report
+
+
+def _check_recipients(project: m.Project, recipients: list[Recipient]) -> None:
+    """Refuse recipients that name sheets, languages or templates the project does not have (load_recipients reports these too)."""
+    problems = Problems()
+    for recipient in recipients:
+        for sheet in recipient.sheets or ():
+            if sheet not in project.sheets:
+                problems.error(recipient.loc, "unknown-sheet", f"recipient {recipient.address}: no sheet '{sheet}' "
+                                                               f"(sheets: {', '.join(project.sheets)})")
+        unknown = [code for code in recipient.languages if code not in project.settings.all_languages]
+        if unknown or not recipient.languages:
+            problems.error(recipient.loc, "unknown-language", f"recipient {recipient.address}: languages "
+                                                              f"{', '.join(recipient.languages) or 'none'} are not all "
+                                                              f"published ({', '.join(project.settings.all_languages)})")
+    if problems.items:
+        raise InputError(f"Nothing sent: {len(problems.items)} error(s) in the recipients.", problems.items)
 
 
 def _restricted(recipient: Recipient, sheets: list[str] | None) -> Recipient:
