@@ -226,7 +226,7 @@ def test_card_overflow_is_an_error_naming_the_sheet(desk):
         run(desk, templates=["card"])
     message = failure.value.problems[0].message
     assert failure.value.problems[0].code == "too-long"
-    assert re.match(r"sheet 'bridge' \(en\) needs \d+ pages but template 'card' allows 1: shorten", message)
+    assert re.match(r"sheet 'bridge' \(en\) needs \d+ pages but template 'card' allows 1 \(41 facts, 1 figure, 2 claims, 1 timeline entry\): shorten", message)
 
 
 def test_nothing_is_written_outside_the_output_folder(tmp_path):

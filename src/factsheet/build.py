@@ -28,7 +28,7 @@ from . import model as m
 from .checks import ValidProject
 from .errors import EnvironmentProblem, InputError, RequestError, describe_os_error
 from .i18n import catalog_path
-from .problems import Problem, Severity
+from .problems import Loc, Problem, Severity
 from .templates import FONTS_FILE, TemplateError, load_template
 from .validate import SLUG
 
@@ -330,7 +330,7 @@ def _load_templates(project: m.Project, names: set) -> dict:
     loaded, errors = {}, []
     for name in sorted(names):
         try:
-            loaded[name] = load_template(project.root / "templates", name)
+            loaded[name] = load_template(project.root / "templates", name, project.readable_roots())
         except TemplateError as exc:
             errors.extend(exc.problems)
     if errors:
@@ -374,7 +374,12 @@ def _render_in_workers(project, templates, work: list, results: list, progress, 
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    _preload(project, templates, work)
+    from reportlab.pdfbase.ttfonts import TTFError
+
+    try:
+        _preload(project, templates, work)
+    except TTFError:
+        pass  # each worker reports the unreadable font as a problem of its PDF
     # Everything loaded so far lives as long as the workers: keep the garbage collector
     # from walking (and so copying) those inherited pages in every worker.
     gc.freeze()
@@ -439,6 +444,9 @@ def _render_task(index: int) -> tuple:
     Returns (index, manifest entry) or (index, the problem that stopped it).
     Only the index crosses the process boundary; the work itself was inherited.
     """
+    from reportlab.pdfbase.ttfonts import TTFError
+    from reportlab.platypus.doctemplate import LayoutError
+
     from .fonts import MissingGlyph
     from .render import render_sheet
     from .resolve import resolve_sheet
@@ -455,10 +463,21 @@ def _render_task(index: int) -> tuple:
                               f"sheet '{job.sheet.id}' ({job.language}): no configured font has a glyph for "
                               f"{exc.char!r} (U+{ord(exc.char):04X}) in {exc.where}: add a font family that has it "
                               f"to templates/{FONTS_FILE}, or change the text")
+    except TTFError as exc:
+        return index, Problem(Loc(Path(str(template.fonts_path)), 1, 1), Severity.ERROR, "bad-font",
+                              f"a font file named here cannot be read by ReportLab ({exc}): use a static .ttf file "
+                              "with TrueType outlines")
+    except (LayoutError, ValueError) as exc:
+        # ReportLab's words for "this does not fit": a block wider or taller than the text area.
+        return index, Problem(job.sheet.loc, Severity.ERROR, "does-not-fit",
+                              f"sheet '{job.sheet.id}' ({job.language}) cannot be laid out with template "
+                              f"'{job.template}' ({_size(job.sheet)}): a block does not fit in the text area "
+                              f"({str(exc).splitlines()[0][:120]}); shorten the sheet or widen the text area")
     if rendered.pages > template.max_pages:
         return index, Problem(job.sheet.loc, Severity.ERROR, "too-long",
                               f"sheet '{job.sheet.id}' ({job.language}) needs {rendered.pages} pages but template "
-                              f"'{job.template}' allows {template.max_pages}: shorten the sheet, mark fewer facts key, "
+                              f"'{job.template}' allows {template.max_pages} ({_size(job.sheet)}): shorten the sheet, "
+                              f"mark fewer facts key, "
                               f"or use a longer template")
     safe_output_path(shared["staging"], job.filename).write_bytes(rendered.data)
     return index, Output(job.filename, job.sheet.id, job.language, job.template, rendered.pages, len(rendered.data),
@@ -466,6 +485,15 @@ def _render_task(index: int) -> tuple:
 
 
 JOURNAL = ".commit.json"
+
+
+def _size(sheet: m.Sheet) -> str:
+    """A sheet's size in words, for messages about layouts it does not fit."""
+    facts = sum(len(section.facts) for section in sheet.sections)
+    claims = sum(len(figure.claims) for figure in sheet.figures)
+    counts = ((facts, "fact", "facts"), (len(sheet.figures), "figure", "figures"), (claims, "claim", "claims"),
+              (len(sheet.timeline), "timeline entry", "timeline entries"))
+    return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts)
 
 
 def _commit(outputs: list[Output], staging: Path, out_dir: Path) -> None:

@@ -239,7 +239,7 @@ def quotes_match_archive(project: m.Project, problems: Problems) -> None:
             if source is None:
                 continue
             if source.id not in archived:
-                archived[source.id] = _read_archive(archive_dir, source)
+                archived[source.id] = _read_archive(project, archive_dir, source)
             text = archived[source.id]
             if text is None:
                 unverifiable.setdefault(source.id, []).append(citation)
@@ -255,10 +255,31 @@ def quotes_match_archive(project: m.Project, problems: Problems) -> None:
                       f"{len(citations)} quote(s) from source '{source_id}' cannot be verified: {reason}")
 
 
-def _read_archive(archive_dir, source: m.Source) -> str | None:
+@rule
+def reads_stay_inside(project: m.Project, problems: Problems) -> None:
+    """The archive lies inside the project or a folder named in read_outside, and so does every archived copy."""
+    settings = project.settings
+    if settings is None or settings.archive is None:
+        return
+    folder = (project.root / settings.archive).resolve()
+    if not project.readable(folder):
+        problems.error(settings.loc, "outside-project",
+                       f"settings, field 'archive': '{settings.archive}' leads outside the project, to {folder}: move the "
+                       f"archive into the project, or name the folder in read_outside if it is meant to be read")
+        return
+    for source in project.sources.values():
+        if source.archive and (folder / source.archive).exists() and not project.readable(folder / source.archive):
+            problems.error(source.loc, "outside-project",
+                           f"source '{source.id}': archived copy '{source.archive}' is a link leading outside the "
+                           "project: put the file itself in the archive")
+
+
+def _read_archive(project: m.Project, archive_dir, source: m.Source) -> str | None:
     if archive_dir is None or not source.archive:
         return None
     path = archive_dir / source.archive
+    if not project.readable(path):
+        return None  # a symlink in the archive leading elsewhere: reported by reads_stay_inside
     try:
         return normalize_for_quotes(path.read_text(encoding="utf-8", errors="replace"))
     except OSError:

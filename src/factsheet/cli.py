@@ -188,7 +188,7 @@ def _warm(root: Path, languages: tuple, templates: tuple) -> None:
         if project.settings is None:
             return
         names = _split(templates) or [project.settings.template, *project.settings.extra_templates]
-        loaded = [load_template(root / "templates", name) for name in names]
+        loaded = [load_template(root / "templates", name, project.readable_roots()) for name in names]
     except (FactsheetError, OSError):
         return  # the rebuild reports these problems itself
     warm_up(project, loaded, _split(languages) or project.settings.all_languages)

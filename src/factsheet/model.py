@@ -259,6 +259,7 @@ class Settings:
     archive: str | None = None
     extra_templates: tuple = ()
     mail: object | None = None  # MailSettings, when the desk sends by email
+    read_outside: tuple = ()  # folders outside the project that the archive and font files may come from
 
     @property
     def all_languages(self) -> tuple:
@@ -285,7 +286,23 @@ class Project:
         return (self.root / "locale",)
 
     def archive_dir(self) -> Path | None:
-        """The folder of archived source copies, if one is set."""
+        """The folder of archived source copies, if one is set and may be read (see `readable`)."""
         if self.settings is None or self.settings.archive is None:
             return None
-        return (self.root / self.settings.archive).resolve()
+        folder = (self.root / self.settings.archive).resolve()
+        return folder if self.readable(folder) else None
+
+    def readable_roots(self) -> tuple:
+        """The project folder and the outside folders settings.yaml names in `read_outside`."""
+        outside = self.settings.read_outside if self.settings else ()
+        return (self.root.resolve(), *((self.root / folder).resolve() for folder in outside))
+
+    def readable(self, path: Path) -> bool:
+        """True when `path`, symlinks followed, lies inside the project or a folder of `read_outside`."""
+        return is_inside(path, self.readable_roots())
+
+
+def is_inside(path: Path, roots) -> bool:
+    """True when `path`, with every symlink followed, lies inside one of `roots`."""
+    real = Path(path).resolve()
+    return any(real == root or root in real.parents for root in roots)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import model as m
 from .errors import RequestError
-from .problems import Loc, Problems
+from .problems import Loc, Problem, Problems, Severity
 from .validate import Reader, read_actor, read_settings, read_sheet, read_source
 from .yamlio import Map, read_yaml
 
@@ -30,18 +30,35 @@ def find_root(start: Path) -> Path:
 
 
 def record_files(root: Path) -> list[Path]:
-    """Every YAML file under factsheets/, in a stable order, settings first."""
+    """Every YAML file under factsheets/, in a stable order, settings first (links leading outside included)."""
     folder = root / "factsheets"
     files = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     settings = folder / SETTINGS_FILE
     return [settings] + [p for p in files if p != settings]
 
 
+def outside_link(path: Path, root: Path) -> Problem | None:
+    """A problem when `path` is a symlink (or lies below one) that leads outside the project."""
+    if m.is_inside(path, (root.resolve(),)):
+        return None
+    return Problem(Loc(path, 1, 1), Severity.ERROR, "outside-project",
+                   f"this file is a link to {Path(path).resolve()}, outside the project: factsheet reads only files "
+                   "inside the project; copy the file in instead of linking to it")
+
+
 def load_project(root: Path) -> m.Project:
     """Read and validate every record under `root`/factsheets; problems are kept on the project."""
     root = find_root(root) if not (root / "factsheets" / SETTINGS_FILE).is_file() else root.resolve()
     problems = Problems()
-    files = record_files(root)
+    files = []
+    for path in record_files(root):
+        refused = outside_link(path, root)
+        if refused is None:
+            files.append(path)
+        else:
+            problems.items.append(refused)
+    if not files or files[0] != root / "factsheets" / SETTINGS_FILE:
+        raise ProjectNotFound(f"{root / 'factsheets' / SETTINGS_FILE} leads outside the project: copy the file in")
     settings = _load_settings(files[0], problems)
     source_language = settings.source_language if settings else "en"
     reader = Reader(problems, source_language)

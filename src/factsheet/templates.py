@@ -235,12 +235,26 @@ def builtin_templates() -> Traversable:
 
 
 def find_template_file(templates_dir: Path, filename: str) -> Traversable | None:
-    """A file of the project's templates/ folder, else the one shipped with factsheet, else None."""
+    """A file of the project's templates/ folder, else the one shipped with factsheet, else None.
+
+    A project's file that is a link leading out of the project is not read; load_template says why.
+    """
     for folder in (templates_dir, builtin_templates()):
         candidate = folder / filename
         if candidate.is_file():
+            if folder is templates_dir and not m.is_inside(candidate, (templates_dir.parent.resolve(),)):
+                return None
             return candidate
     return None
+
+
+def _outside_links(templates_dir: Path, names: tuple, problems: Problems) -> None:
+    for filename in names:
+        path = templates_dir / filename
+        if path.is_file() and not m.is_inside(path, (templates_dir.parent.resolve(),)):
+            problems.error(Loc(path, 1, 1), "outside-project",
+                           f"templates/{filename} is a link to {path.resolve()}, outside the project: copy the file in "
+                           "instead of linking to it")
 
 
 def available_templates(templates_dir: Path) -> list[str]:
@@ -253,7 +267,7 @@ def available_templates(templates_dir: Path) -> list[str]:
     return sorted(names)
 
 
-def load_fonts(templates_dir: Path, problems: Problems) -> tuple[dict, dict]:
+def load_fonts(templates_dir: Path, problems: Problems, roots: tuple = ()) -> tuple[dict, dict]:
     """Read fonts.yaml (the project's, else the shipped one): font families by name and the default families per script."""
     path = find_template_file(templates_dir, FONTS_FILE)
     tree = read_yaml(path, problems) if path is not None else None
@@ -263,14 +277,15 @@ def load_fonts(templates_dir: Path, problems: Problems) -> tuple[dict, dict]:
                            f"{templates_dir / FONTS_FILE} is missing: it lists the font families templates use")
         return {}, {}
     r = Reader(problems)
-    values = r.record(tree, {"families": Field(lambda r, n: _families(r, n, templates_dir), required=True),
+    roots = roots or (templates_dir.parent.resolve(),)
+    values = r.record(tree, {"families": Field(lambda r, n: _families(r, n, templates_dir, roots), required=True),
                              "scripts": Field(_scripts, required=True)}, "fonts")
     if not values:
         return {}, {}
     return values["families"] or {}, values["scripts"] or {}
 
 
-def _families(r: Reader, node: Node, base: Path) -> dict:
+def _families(r: Reader, node: Node, base: Path, roots: tuple) -> dict:
     if not isinstance(node, Map):
         raise FieldError("expected a mapping of family names to {regular, bold}", "wrong-type")
     result = {}
@@ -281,41 +296,98 @@ def _families(r: Reader, node: Node, base: Path) -> dict:
         files = {}
         for weight in ("regular", "bold"):
             try:
-                files[weight] = resolve_font_file(values[weight], base)
-            except FileNotFoundError as exc:
-                r.problems.error(value.get(weight).loc, "missing-font", f"font family '{name}', {weight}: {exc}")
-        if len(files) == 2:
-            result[name] = FontFamily(name, files["regular"], files["bold"])
+                files[weight] = resolve_font_file(values[weight], base, roots)
+            except FontFileError as exc:
+                r.problems.error(value.get(weight).loc, exc.code, f"font family '{name}', {weight}: {exc}")
+        # A family whose file was refused is still known, so templates naming it get no second error;
+        # the template is not used while that problem stands.
+        result[name] = FontFamily(name, files.get("regular", Path()), files.get("bold", Path()))
     return result
 
 
-def resolve_font_file(spec: str, base: Path) -> Path:
-    """Locate a font file: 'package:NAME/PATH' inside an installed package, else relative to `base`."""
+class FontFileError(Exception):
+    """A font file that is missing, outside the places fonts may come from, or not a TrueType font."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def resolve_font_file(spec: str, base: Path, roots: tuple = ()) -> Path:
+    """Locate a TrueType file: 'package:NAME/PATH' inside an installed package, else relative to `base` within `roots`."""
     if spec.startswith("package:"):
         package, _, inner = spec[len("package:"):].partition("/")
         from importlib import util
 
-        found = util.find_spec(package)
+        try:
+            found = util.find_spec(package) if re.match(r"^[A-Za-z_][\w.]*$", package) else None
+        except (ImportError, ValueError):
+            found = None
         if found is None or not found.submodule_search_locations:
-            raise FileNotFoundError(f"package '{package}' is not installed (pip install it)")
-        path = Path(list(found.submodule_search_locations)[0]) / inner
+            raise FontFileError(f"package '{package}' is not installed (pip install it)", "missing-font")
+        folder = Path(list(found.submodule_search_locations)[0]).resolve()
+        path = (folder / inner).resolve()
+        allowed = (folder,)
     else:
         path = (base / spec).resolve()
+        allowed = roots or (base.parent.resolve(),)
+    if not m.is_inside(path, allowed):
+        if spec.startswith("package:"):
+            raise FontFileError(f"'{inner}' leads out of package '{package}': name a file inside it", "outside-project")
+        raise FontFileError(f"{path} is outside the project: put the font in the project, install it as a package, "
+                            "or name its folder in read_outside in settings.yaml", "outside-project")
     if not path.is_file():
-        raise FileNotFoundError(f"no font file at {path}")
+        raise FontFileError(f"no font file at {path}", "missing-font")
+    reason = truetype_problem(path)
+    if reason:
+        raise FontFileError(f"{path} is not a usable TrueType font ({reason}): use a static .ttf file with "
+                            "TrueType outlines, like those of the rendercv-fonts package", "bad-font")
     return path
 
 
-def load_template(templates_dir: Path, name: str) -> Template:
-    """Read and validate a template with its fonts; raise TemplateError listing every problem."""
+def truetype_problem(path: Path) -> str | None:
+    """Why a file cannot be a TrueType font ReportLab embeds, judged from its table directory; None if it can."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(12)
+            size = path.stat().st_size
+            if len(head) < 12:
+                return "the file is too short"
+            if head[:4] == b"OTTO":
+                return "it has PostScript (CFF) outlines"
+            if head[:4] not in (b"\x00\x01\x00\x00", b"true"):
+                return "it does not start like a TrueType font"
+            tables = int.from_bytes(head[4:6], "big")
+            directory = stream.read(16 * tables)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if tables == 0 or len(directory) < 16 * tables:
+        return "its table directory is cut short"
+    for index in range(tables):
+        record = directory[16 * index: 16 * index + 16]
+        offset, length = int.from_bytes(record[8:12], "big"), int.from_bytes(record[12:16], "big")
+        if offset + length > size:
+            return f"table {record[:4].decode('latin-1')!r} runs past the end of the file"
+    return None
+
+
+def load_template(templates_dir: Path, name: str, roots: tuple = ()) -> Template:
+    """Read and validate a template with its fonts; raise TemplateError listing every problem.
+
+    Font files come from installed packages, the project, or the folders in `roots`
+    (the project's readable_roots(): itself and those named in read_outside).
+    """
     problems = Problems()
     path = find_template_file(templates_dir, f"{name}.yaml")
+    _outside_links(templates_dir, (f"{name}.yaml", FONTS_FILE), problems)
+    if problems.items:
+        raise TemplateError(problems.items)
     if path is None:
         names = ", ".join(available_templates(templates_dir)) or "none"
         problems.error(Loc(templates_dir / f"{name}.yaml", 1, 1), "unknown-template",
                        f"no template '{name}' in {templates_dir} or among those shipped with factsheet (available: {names})")
         raise TemplateError(problems.items)
-    families, default_scripts = load_fonts(templates_dir, problems)
+    families, default_scripts = load_fonts(templates_dir, problems, roots)
     tree = read_yaml(path, problems)
     values = Reader(problems).record(tree, TEMPLATE_FIELDS, f"template '{name}'") if tree is not None else None
     if values and values["fonts"]:
@@ -328,9 +400,27 @@ def load_template(templates_dir: Path, name: str) -> Template:
                         problems.error(values["_loc"], "unknown-font",
                                        f"template '{name}', font role '{role}', script '{script}': no font family "
                                        f"'{family}' in {FONTS_FILE} (known: {', '.join(families) or 'none'})")
+    if values and values["page"] and values["page"]["size"] and values["page"]["margins"]:
+        _check_text_area(values["page"], name, problems)
     if problems.items or not values:
         raise TemplateError(problems.items)
     page = values["page"]
-    return Template(name, path, find_template_file(templates_dir, FONTS_FILE), values["description"], PAGE_SIZES[page["size"]], page["margins"], page["max_pages"],
-                    values["colours"], values["sizes"], values["fonts"], families, values["header"], values["footer"],
-                    values["marking"], values["blocks"])
+    return Template(name, path, find_template_file(templates_dir, FONTS_FILE), values["description"],
+                    PAGE_SIZES[page["size"]], page["margins"], page["max_pages"], values["colours"], values["sizes"],
+                    values["fonts"], families, values["header"], values["footer"], values["marking"], values["blocks"])
+
+
+# The smallest text area the blocks can be laid out in (key figures side by side, the chart).
+MIN_TEXT_AREA = (80 * UNITS["mm"], 100 * UNITS["mm"])
+
+
+def _check_text_area(page: dict, name: str, problems: Problems) -> None:
+    width, height = PAGE_SIZES[page["size"]]
+    margins = page["margins"]
+    area = (width - margins["left"] - margins["right"], height - margins["top"] - margins["bottom"])
+    if area[0] < MIN_TEXT_AREA[0] or area[1] < MIN_TEXT_AREA[1]:
+        mm = UNITS["mm"]
+        problems.error(page["_loc"], "bad-margins",
+                       f"template '{name}', field 'page': the margins leave a text area of {max(area[0], 0) / mm:.0f} x "
+                       f"{max(area[1], 0) / mm:.0f} mm on {page['size']} paper; it must be at least "
+                       f"{MIN_TEXT_AREA[0] / mm:.0f} x {MIN_TEXT_AREA[1] / mm:.0f} mm: make the margins smaller")

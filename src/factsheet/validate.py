@@ -268,6 +268,12 @@ def url(r: Reader, node: Node) -> str | m.Unknown:
     return value
 
 
+# Babel formats, and the chart scales, numbers of at most this many digits exactly;
+# no real count or amount in a briefing comes near either limit.
+MAX_DIGITS = 15
+MAX_NUMBER = Decimal(10) ** 15
+
+
 def number(node: Node) -> Decimal:
     """A non-negative number written in digits."""
     s = scalar(node, "a number")
@@ -275,9 +281,14 @@ def number(node: Node) -> Decimal:
     if not NUMBER.match(value):
         raise FieldError(f"expected a number written in digits like 6000 or 6_000, got '{value}'", "bad-number", s.loc)
     try:
-        return Decimal(value.replace("_", ""))
+        amount = Decimal(value.replace("_", ""))
     except InvalidOperation:
         raise FieldError(f"'{value}' is not a number", "bad-number", s.loc) from None
+    digits = len(amount.as_tuple().digits)
+    if amount >= MAX_NUMBER or digits > MAX_DIGITS:
+        raise FieldError(f"'{value}' is too large or too precise to format and chart: figures are limited to "
+                         f"{MAX_DIGITS} digits, below {MAX_NUMBER:,}; check the number", "bad-number", s.loc)
+    return amount
 
 
 VALUE_FORMS = ("min", "max", "more_than", "at_least", "fewer_than", "at_most", "about")
@@ -590,8 +601,15 @@ SETTINGS_FIELDS = {
     "template": Field(slug, default="briefing"),
     "extra_templates": Field(lambda r, n: _slugs(r, n), default=()),
     "archive": Field(string),
+    "read_outside": Field(lambda r, n: _folders(r, n), default=()),
     "mail": Field(lambda r, n: _mail(r, n)),
 }
+
+
+def _folders(r: Reader, node: Node) -> tuple:
+    if not isinstance(node, Seq):
+        raise FieldError(f"expected a list of folders like [../shared/sources], got {node.describe()}", "wrong-type")
+    return tuple(string(r, item) for item in node.items)
 
 
 def _mail(r: Reader, node: Node):
@@ -618,7 +636,8 @@ def read_settings(r: Reader, node: Node, path: Path) -> m.Settings | None:
     if not v:
         return None
     return m.Settings(v["organisation"] or m.Text("", v["_loc"]), v["source_language"] or "en", v["languages"] or (), v["_loc"],
-                      v["template"] or "briefing", v["archive"], v["extra_templates"] or (), v["mail"])
+                      v["template"] or "briefing", v["archive"], v["extra_templates"] or (), v["mail"],
+                      v["read_outside"] or ())
 
 
 def _month_name(month: int) -> str:

@@ -74,7 +74,7 @@ def verify_outputs(project: m.Project, out_dir: Path, templates: set[str]) -> di
     for job in plan(project, None, None, sorted(templates)):
         if job.template not in loaded:
             try:
-                loaded[job.template] = load_template(project.root / "templates", job.template)
+                loaded[job.template] = load_template(project.root / "templates", job.template, project.readable_roots())
             except TemplateError as exc:
                 raise SendRefused(f"template '{job.template}' has problems: {exc}") from None
         entry = manifest.get(job.filename)
