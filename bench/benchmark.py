@@ -106,16 +106,17 @@ def edit_one_fact(root: Path) -> None:
 
 def warm_edit(root: Path, jobs: int) -> float:
     """A one-fact edit rebuilt by a process that has built before, as `factsheet watch` does."""
-    from factsheet.build import build, warm_up
+    from factsheet.builder import build, warm_up
+    from factsheet.checks import validated
     from factsheet.project import load_project
     from factsheet.templates import load_template
 
     project = load_project(root)
-    build(project, templates=["briefing"], jobs=jobs)
+    build(validated(project), templates=["briefing"], jobs=jobs)
     warm_up(project, [load_template(root / "templates", "briefing")], project.settings.all_languages)  # as watch does
     edit_one_fact(root)
     started = time.perf_counter()
-    build(load_project(root), templates=["briefing"], jobs=jobs)
+    build(validated(load_project(root)), templates=["briefing"], jobs=jobs)
     return time.perf_counter() - started
 
 
@@ -173,7 +174,8 @@ def measure_send(root: Path, recipients: int) -> dict:
     """Send to N recipients through a real SMTP server on the loopback address."""
     import multiprocessing
 
-    from factsheet.build import build
+    from factsheet.builder import build
+    from factsheet.checks import validated
     from factsheet.mail.config import smtp_settings
     from factsheet.mail.recipients import load_recipients
     from factsheet.mail.send import send
@@ -189,7 +191,7 @@ def measure_send(root: Path, recipients: int) -> dict:
     ready.wait(10)
     try:
         project = load_project(root)
-        build(project, templates=["briefing"], jobs=os.cpu_count() or 1)
+        build(validated(project), templates=["briefing"], jobs=os.cpu_count() or 1)
         languages = [["ko", "en"], ["ru"], ["uk", "ru"], ["en"]]
         lines = ["recipients:"] + [f"  - name: Reader {i}\n    address: reader{i}@example.org\n"
                                    f"    languages: [{', '.join(languages[i % 4])}]" for i in range(recipients)]
@@ -199,7 +201,7 @@ def measure_send(root: Path, recipients: int) -> dict:
         smtp = smtp_settings(project.settings.mail, {"FACTSHEET_SMTP_HOST": "127.0.0.1", "FACTSHEET_SMTP_PORT": str(port),
                                                      "FACTSHEET_SMTP_SECURITY": "none"})
         started = time.perf_counter()
-        report = send(project, readers, smtp=smtp, now=dt.datetime.now(dt.timezone.utc))
+        report = send(validated(project), readers, smtp=smtp, now=dt.datetime.now(dt.timezone.utc))
         seconds = time.perf_counter() - started
     finally:
         server.terminate()

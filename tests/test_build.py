@@ -11,8 +11,8 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from factsheet import build as build_module
-from factsheet.build import BuildFailed, BuildRequestError, build, safe_output_path
+from factsheet import builder as build_module
+from factsheet.builder import BuildFailed, BuildRequestError, build, safe_output_path
 from factsheet.cli import cli
 from factsheet.checks import InvalidProject, validated
 from factsheet.project import load_project

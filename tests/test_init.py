@@ -105,7 +105,7 @@ def test_format_doc_example_is_what_init_writes():
 
 
 def test_init_project_builds_with_the_shipped_templates(tmp_path):
-    from factsheet.build import build
+    from factsheet.builder import build
 
     create_project(tmp_path / "desk")
     assert sorted(p.name for p in (tmp_path / "desk" / "templates").iterdir()) == ["briefing.yaml", "card.yaml", "fonts.yaml"]

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO_ROOT
-from factsheet.build import BuildFailed, build
+from factsheet.builder import BuildFailed, build
 from factsheet.checks import InvalidProject, check, validated
 from factsheet.cli import cli
 from factsheet.i18n import format_number, format_partial_date, format_value, translator

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO_ROOT
 from factsheet import cache
-from factsheet.build import build
+from factsheet.builder import build
 from factsheet.checks import validated
 from factsheet.project import load_project
 from factsheet.watch import changed_files, snapshot, watch
@@ -146,7 +146,7 @@ def test_check_and_help_never_import_reportlab():
 
 def test_a_noop_build_never_imports_reportlab(desk):
     build(validated(load_project(desk)), templates=["briefing"], languages=["en"], jobs=1)
-    code = (f"import sys\nfrom pathlib import Path\nfrom factsheet.build import build\nfrom factsheet.checks import validated\n"
+    code = (f"import sys\nfrom pathlib import Path\nfrom factsheet.builder import build\nfrom factsheet.checks import validated\n"
             f"from factsheet.project import load_project\n"
             f"r = build(validated(load_project(Path({str(desk)!r}))), templates=['briefing'], languages=['en'])\n"
             f"print(r.skipped, len(r.outputs), 'reportlab' in sys.modules)")

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from conftest import REPO_ROOT
 import factsheet.mail.send as send_module
-from factsheet.build import build, read_manifest
+from factsheet.builder import build, read_manifest
 from factsheet.cli import cli
 from factsheet.mail.compose import plan_delivery
 from factsheet.mail.config import SmtpConfigError, smtp_settings

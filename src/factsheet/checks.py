@@ -346,6 +346,12 @@ def interface_catalogs(project: m.Project, problems: Problems) -> None:
     from .i18n import catalog_contents, catalog_path
 
     for language in project.settings.all_languages:
+        for folder in project.locale_dirs:
+            own = folder / language.replace("-", "_") / "LC_MESSAGES" / "factsheet.po"
+            if own.is_file() and not m.is_inside(own, (project.root.resolve(),)):
+                problems.error(Loc(own, 1, 1), "outside-project",
+                               f"this catalog is a link to {own.resolve()}, outside the project: copy the file in "
+                               "instead of linking to it")
         path = catalog_path(language, project.locale_dirs)
         if language != "en" and path is None:
             problems.warning(project.settings.loc, "missing-catalog",

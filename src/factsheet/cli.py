@@ -140,7 +140,7 @@ def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | Non
     Example:
       factsheet watch --lang en
     """
-    from .build import build as run_build
+    from .builder import build as run_build
     from .checks import validated
     from .project import load_project
     from .watch import watch as run_watch
@@ -179,7 +179,7 @@ def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | Non
 
 def _warm(root: Path, languages: tuple, templates: tuple) -> None:
     """Load ReportLab, fonts and catalogs now, so that the first edit rebuilds as fast as later ones."""
-    from .build import warm_up
+    from .builder import warm_up
     from .project import load_project
     from .templates import load_template
 
@@ -335,7 +335,7 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
       factsheet build kursk-casualties --lang ko,ru --template card
       factsheet build --force -j 2
     """
-    from .build import BuildFailed, build as run_build
+    from .builder import BuildFailed, build as run_build
     from .checks import InvalidProject, validated
 
     project = _load(project_dir)

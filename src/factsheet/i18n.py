@@ -67,11 +67,12 @@ class Translator:
 def catalog_path(language: str, locale_dirs: tuple = ()) -> Path | Traversable | None:
     """The .po catalog for `language`: a project's own locale folders first, then the package's."""
     parts = (locale_id(language), "LC_MESSAGES", f"{DOMAIN}.po")
-    for folder in (*map(Path, locale_dirs), resources.files("factsheet") / "locale"):
+    for folder in map(Path, locale_dirs):
         candidate = folder.joinpath(*parts)
-        if candidate.is_file():
+        if candidate.is_file() and m.is_inside(candidate, (folder.parent.resolve(),)):  # a link out is not read
             return candidate
-    return None
+    candidate = (resources.files("factsheet") / "locale").joinpath(*parts)
+    return candidate if candidate.is_file() else None
 
 
 def translator(language: str, locale_dirs: tuple = ()) -> Translator:

@@ -46,8 +46,9 @@ def outside_link(path: Path, root: Path) -> Problem | None:
                    "inside the project; copy the file in instead of linking to it")
 
 
-def load_project(root: Path) -> m.Project:
+def load_project(root: str | Path) -> m.Project:
     """Read and validate every record under `root`/factsheets; problems are kept on the project."""
+    root = Path(root)
     root = find_root(root) if not (root / "factsheets" / SETTINGS_FILE).is_file() else root.resolve()
     problems = Problems()
     files = []

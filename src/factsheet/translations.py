@@ -95,6 +95,8 @@ def sheet_status(project: m.Project, sheet: m.Sheet, language: str) -> Status:
 
 def project_status(valid: ValidProject) -> list[Status]:
     """Translation counts for every sheet of a checked project and every language it is published in."""
+    if not isinstance(valid, ValidProject):
+        raise TypeError("project_status() takes a ValidProject: pass factsheet.validated(load_project(root))")
     project = valid.project
     return [sheet_status(project, sheet, language)
             for sheet in project.sheets.values() if sheet.id for language in sheet.languages]

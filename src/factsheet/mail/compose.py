@@ -15,7 +15,7 @@ from pathlib import Path
 from babel import Locale
 
 from .. import model as m
-from ..build import output_name
+from ..builder import output_name
 from ..i18n import format_partial_date, translator
 from ..languages import locale_id
 from ..resolve import organisation_name, resolve_sheet

@@ -13,7 +13,7 @@ from .. import model as m
 from ..checks import ValidProject
 from ..errors import EnvironmentProblem, FactsheetError, InputError, RequestError
 from ..problems import Problems
-from ..build import InputHasher, combined_hash, plan, read_manifest, repair_output
+from ..builder import InputHasher, combined_hash, plan, read_manifest, repair_output
 from ..templates import TemplateError, load_template
 from .compose import Delivery, compose, plan_delivery
 from .config import MailSettings, SmtpSettings
@@ -108,6 +108,8 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
          sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 1.0,
          progress: Callable[[Outcome], None] | None = None) -> SendReport:
     """Send (or, with dry_run, write as .eml) one message per recipient of a checked project; the ledger makes it exactly once."""
+    if not isinstance(valid, ValidProject):
+        raise TypeError("send() takes a ValidProject: pass factsheet.validated(load_project(root))")
     project = valid.project
     mail: MailSettings | None = project.settings.mail
     if mail is None:

@@ -276,6 +276,8 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
     visibly marked fallback to the source text.
     """
     started = clock()
+    if not isinstance(valid, ValidProject):
+        raise TypeError("build() takes a ValidProject: pass factsheet.validated(load_project(root))")
     project = valid.project
     problems = list(valid.problems)
     if strict:
