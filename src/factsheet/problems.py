@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,10 +65,12 @@ class Problem:
 def display_path(path: Path, relative_to: Path | None) -> str:
     """Show a path relative to `relative_to` when it lies below it."""
     if relative_to is not None:
-        try:
-            return str(Path(path).resolve().relative_to(Path(relative_to).resolve()))
-        except ValueError:
-            pass
+        # Without following links first, so that a link is named where it is, not where it leads.
+        for norm in (os.path.abspath, lambda p: Path(p).resolve()):
+            try:
+                return str(Path(norm(path)).relative_to(Path(norm(relative_to))))
+            except ValueError:
+                continue
     return str(path)
 
 
