@@ -87,7 +87,7 @@ def check(project_dir: Path, fmt: str, recipients_file: Path | None) -> None:
     \b
     Examples:
       factsheet check --format json > problems.json
-      factsheet check --recipients readers.yaml
+      factsheet check --recipients docs/recipients.example.yaml
     """
     from .checks import check as run_checks
     from .problems import Severity, sort_problems, summarize
@@ -253,8 +253,8 @@ def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets:
 
     \b
     Examples:
-      factsheet send --recipients readers.yaml --dry-run
-      FACTSHEET_SMTP_HOST=smtp.example.org factsheet send --recipients readers.yaml
+      factsheet send --recipients docs/recipients.example.yaml --dry-run
+      FACTSHEET_SMTP_HOST=smtp.example.org factsheet send --recipients docs/recipients.example.yaml
     """
     import datetime as dt
 
