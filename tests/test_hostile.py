@@ -436,3 +436,21 @@ def _running(pid: int) -> bool:
             return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended; it only waits to be reaped
     except FileNotFoundError:
         return False
+
+
+# --- interface catalogs ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content, place, words", [
+    (b'msgid "Summary"\nmsgstr "x"\n\n# \xff\n', "4:1", "byte 0xff is not valid UTF-8: save the catalog as UTF-8"),
+    (b'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n > 1 ? import os : 0);\\n"\n', "1:1",
+     "the Plural-Forms rule '(n > 1 ? import os : 0)' is not an expression of n"),
+    (b'msgid "Summary"\nmsgstr "x"\nthis is not po\n', "3:1", "this catalog cannot be read (Unknown or misformatted keyword"),
+], ids=["not-utf8", "plural-rule", "syntax"])
+def test_a_broken_interface_catalog(desk, content, place, words):
+    desk.replace(SHEET_PATH, "  languages: [en]", "  languages: [en, ko]")
+    desk.write("locale/ko/LC_MESSAGES/factsheet.po", content)
+    for command in ("check", "build"):
+        code, output = run(desk, command)
+        assert code == 1, command
+        assert f"locale/ko/LC_MESSAGES/factsheet.po:{place}: error: {words}" in output and "[bad-catalog]" in output

@@ -358,7 +358,5 @@ def interface_catalogs(project: m.Project, problems: Problems) -> None:
                              f"no interface catalog for '{language}': headings and labels would be in English; add "
                              f"locale/{language.replace('-', '_')}/LC_MESSAGES/factsheet.po to the project (see README)")
         elif path is not None:
-            for line, msgid, wanted, found in catalog_contents(path, language)[2]:
-                problems.error(Loc(path, line, 1), "catalog-placeholders",
-                               f"the '{language}' translation of \"{msgid}\" uses {{{', '.join(found)}}} but the message has "
-                               f"{{{', '.join(wanted)}}}: keep the placeholders as written (the English is used meanwhile)")
+            for line, code, message in catalog_contents(path, language)[2]:
+                problems.error(Loc(path, line, 1), code, message)

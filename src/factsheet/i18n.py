@@ -104,7 +104,8 @@ def catalog_contents(path: Path | Traversable, language: str, data: bytes | None
     data = path.read_bytes() if data is None else data
     key = key or hashlib.sha256(data + language.encode()).hexdigest()[:40]
     return cache.cached("catalog", key, lambda: _parse_catalog(data, language),
-                        valid=lambda value: isinstance(value, tuple) and len(value) == 3)
+                        valid=lambda value: isinstance(value, tuple) and len(value) == 3
+                        and all(len(problem) == 3 for problem in value[2]))  # (line, code, message), as now
 
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -113,16 +114,37 @@ _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 def _parse_catalog(data: bytes, language: str) -> tuple[dict, str, list]:
     """Messages of a .po file (msgid -> text; (msgid, plural) -> forms), its plural rule, and its problems.
 
-    A translation whose {placeholders} differ from its message's would fail
-    when filled in; it is left out (the English is used) and reported.
+    Problems are (line, code, message). A translation whose {placeholders}
+    differ from its message's would fail when filled in; it is left out (the
+    English is used) and reported. A catalog that cannot be read at all, or
+    whose plural rule is not one, gives English and a problem, never a crash.
     """
     import io
 
-    from babel.messages.pofile import read_po
+    from babel.messages.pofile import PoFileError, read_po
 
-    catalog = read_po(io.BytesIO(data), locale=locale_id(language))
-    messages: dict = {}
+    english = "(n != 1)"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return {}, english, [(line, "bad-catalog", f"byte 0x{data[exc.start]:02x} is not valid UTF-8: save the catalog "
+                                                    "as UTF-8 (the interface is in English meanwhile)")]
+    try:
+        catalog = read_po(io.BytesIO(data), locale=locale_id(language), abort_invalid=True)
+    except (PoFileError, ValueError, LookupError) as exc:
+        line = getattr(exc, "lineno", 0) + 1  # Babel counts lines from 0
+        return {}, english, [(line, "bad-catalog", f"this catalog cannot be read ({exc}): fix it, or open and save it in "
+                                                    "a PO editor (the interface is in English meanwhile)")]
     problems: list = []
+    plural_expr = catalog.plural_expr
+    try:
+        gettext.c2py(plural_expr)
+    except (ValueError, SyntaxError, RecursionError):
+        problems.append((1, "bad-catalog", f"the Plural-Forms rule {plural_expr!r} is not an expression of n: copy the "
+                                           "rule for this language from CLDR or a PO editor (English plurals meanwhile)"))
+        plural_expr = english
+    messages: dict = {}
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
@@ -131,13 +153,17 @@ def _parse_catalog(data: bytes, language: str) -> tuple[dict, str, list]:
         wanted = set(_PLACEHOLDER.findall(" ".join(ids))) - {"n"}
         wrong = [s for s in strings if s and set(_PLACEHOLDER.findall(s)) - {"n"} != wanted]
         if wrong:
-            problems.append((message.lineno or 1, ids[0], sorted(wanted), sorted(set(_PLACEHOLDER.findall(wrong[0])) - {"n"})))
+            found = sorted(set(_PLACEHOLDER.findall(wrong[0])) - {"n"})
+            problems.append((message.lineno or 1, "catalog-placeholders",
+                             f"the '{language}' translation of \"{ids[0]}\" uses {{{', '.join(found)}}} but the message "
+                             f"has {{{', '.join(sorted(wanted))}}}: keep the placeholders as written (the English is used "
+                             "meanwhile)"))
             continue
         if isinstance(message.id, tuple):
             messages[tuple(message.id)] = tuple(message.string)
         elif message.string:
             messages[message.id] = message.string
-    return messages, catalog.plural_expr, problems
+    return messages, plural_expr, problems
 
 
 def no_break(text: str) -> str:
