@@ -454,3 +454,42 @@ def test_a_broken_interface_catalog(desk, content, place, words):
         code, output = run(desk, command)
         assert code == 1, command
         assert f"locale/ko/LC_MESSAGES/factsheet.po:{place}: error: {words}" in output and "[bad-catalog]" in output
+
+
+# --- dependencies ----------------------------------------------------------------------------------
+
+
+def test_fonts_fall_back_to_reportlab_parsing_when_its_internals_differ(desk, monkeypatch, tmp_path):
+    """fonts.py rebuilds TTFont objects from cached tables, which relies on ReportLab internals; a
+    ReportLab whose internals differ must still give the same PDF, through ReportLab's own parser."""
+    from factsheet import fonts
+
+    def clear():
+        fonts._load.cache_clear()
+        fonts._coverage.cache_clear()
+
+    valid = validated(load_project(desk.root))
+    clear()
+    build(valid, out_dir=tmp_path / "cached", jobs=1)
+
+    def different(*args):
+        raise AttributeError("this ReportLab keeps other state")
+
+    used = []
+    real_ttfont = fonts.TTFont
+
+    def parsed(name, path, *args, **kwargs):
+        used.append(name)
+        return real_ttfont(name, path, *args, **kwargs)
+
+    monkeypatch.setattr(fonts, "_font_from_state", different)
+    monkeypatch.setattr(fonts, "TTFont", parsed)
+    clear()
+    try:
+        build(valid, out_dir=tmp_path / "parsed", jobs=1)
+    finally:
+        clear()
+    assert used  # the fallback really ran
+    cached, parsed_pdfs = sorted((tmp_path / "cached").glob("*.pdf")), sorted((tmp_path / "parsed").glob("*.pdf"))
+    assert [p.name for p in cached] == [p.name for p in parsed_pdfs]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(cached, parsed_pdfs))
