@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from conftest import REPO_ROOT, SHEET_PATH
 from factsheet import builder
-from factsheet.builder import JOURNAL, MANIFEST, build, read_manifest, repair_output
+from factsheet.builder import JOURNAL, MANIFEST, build, repair_output
 from factsheet.checks import ValidProject, validated
 from factsheet.cli import cli
 from factsheet.errors import InputError, printable
@@ -288,7 +288,7 @@ def test_a_template_linking_outside_is_refused(desk, tmp_path):
 
 def test_an_archive_outside_the_project_needs_read_outside(desk, tmp_path):
     shutil.move(desk.root / "archive", tmp_path / "archive")
-    desk.replace("factsheets/settings.yaml", "archive: archive", f"archive: ../archive")
+    desk.replace("factsheets/settings.yaml", "archive: archive", "archive: ../archive")
     code, output = run(desk, "check")
     assert code == 1
     assert "factsheets/settings.yaml:1:1: error: settings, field 'archive': '../archive' leads outside the project" in output

@@ -17,7 +17,7 @@ from factsheet.builder import BuildFailed, build
 from factsheet.checks import InvalidProject, check, validated
 from factsheet.cli import cli
 from factsheet.i18n import format_number, format_partial_date, format_value, translator
-from factsheet.model import PartialDate, Value, text_hash
+from factsheet.model import PartialDate, Value
 from factsheet.project import load_project
 from factsheet.resolve import LABELS, resolve_sheet
 from factsheet.templates import load_template
@@ -35,6 +35,7 @@ def shipped(tmp_path_factory) -> Path:
     """A copy of the shipped project (without the archive) built once, both templates, every language."""
     root = tmp_path_factory.mktemp("shipped")
     shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
+    shutil.copytree(REPO_ROOT / "translations", root / "translations")
     shutil.copytree(REPO_ROOT / "templates", root / "templates")
     build(validated(load_project(root)))
     return root
@@ -43,6 +44,7 @@ def shipped(tmp_path_factory) -> Path:
 def copy_project(tmp_path: Path) -> Path:
     root = tmp_path / "desk"
     shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
+    shutil.copytree(REPO_ROOT / "translations", root / "translations")
     shutil.copytree(REPO_ROOT / "templates", root / "templates")
     return root
 
@@ -204,14 +206,17 @@ def test_korean_wraps_only_at_spaces(shipped):
 
 def test_status_shows_complete_unreviewed_translations(shipped):
     rows = project_status(validated(load_project(shipped)))
-    assert {(r.sheet, r.language) for r in rows} == {(s, lang) for s in ("kursk-casualties", "kursk-deployment",
-                                                                          "treaty-anniversary") for lang in LANGUAGES}
+    files = ("kursk-casualties", "kursk-deployment", "treaty-anniversary", "shared")
+    assert {(r.catalog, r.language) for r in rows} == {(f, lang) for f in files for lang in ("ko", "ru", "uk")}
     for row in rows:
-        assert row.complete and row.missing == 0 and row.stale == 0, row
-        assert row.unreviewed == (0 if row.language == "en" else row.total), row
+        assert row.complete and row.untranslated == 0 and row.fuzzy == 0, row
+        assert row.unreviewed == row.total, row  # no reviewer has marked the shipped translations yet
     result = CliRunner().invoke(cli, ["status", "-C", str(shipped)])
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].split() == ["sheet", "language", "texts", "translated", "missing", "stale", "unreviewed"]
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["file", "language", "texts", "translated", "fuzzy", "untranslated", "unreviewed"]
+    total = sum(r.total for r in rows if r.language == "ru")
+    assert f"ru: {total} translated messages, 0 fuzzy translations, 0 untranslated messages ({total} not yet reviewed)." in lines
     json_result = CliRunner().invoke(cli, ["status", "-C", str(shipped), "--format", "json"])
     assert '"complete": true' in json_result.output
 
@@ -222,26 +227,26 @@ FACT_EN = "Attendees at the ceremony, Kim among them, wore winter clothing;"
 
 
 def edit_english_fact(root: Path) -> int:
-    """Change the English of one translated fact; return the line of its Korean translation."""
+    """Change the English of one translated fact; return the line of its entry in the Korean PO file."""
     path = root / "factsheets" / "sheets" / "kursk-casualties.yaml"
     text = path.read_text(encoding="utf-8")
     assert FACT_EN in " ".join(text.split())
-    text = text.replace("Attendees at the ceremony, Kim among", "Everyone at the ceremony, Kim among")
-    path.write_text(text, encoding="utf-8")
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if "Everyone at the ceremony" in line)
-    return next(i for i in range(start, len(lines)) if lines[i].strip() == "ko:") + 2
+    path.write_text(text.replace("Attendees at the ceremony, Kim among", "Everyone at the ceremony, Kim among"),
+                    encoding="utf-8")
+    lines = (root / "translations" / "ko" / "kursk-casualties.po").read_text(encoding="utf-8").splitlines()
+    return lines.index('msgctxt "fact:kc-winter-clothing:text"') + 2  # the msgid line
 
 
 def test_changing_the_english_makes_translations_stale(tmp_path):
     root = copy_project(tmp_path)
     ko_line = edit_english_fact(root)
     problems = [p for p in check(load_project(root)) if p.code == "stale-translation"]
-    assert [(p.loc.path.name, p.loc.line) for p in problems if "'ko'" in p.message] == [("kursk-casualties.yaml", ko_line)]
-    assert {p.message.split("'")[1] for p in problems} == {"ko", "ru", "uk"}
-    assert "fact 'kc-winter-clothing' text was made from an earlier source text" in problems[0].message
-    statuses = {(r.sheet, r.language): r for r in project_status(validated(load_project(root)))}
-    assert statuses[("kursk-casualties", "ko")].stale == 1
+    assert [(p.loc.path.name, p.loc.line) for p in problems if p.language == "ko"] == [("kursk-casualties.po", ko_line)]
+    assert {p.language for p in problems} == {"ko", "ru", "uk"}
+    assert problems[0].message.startswith("the 'ko' translation of fact 'kc-winter-clothing' text is fuzzy: the English "
+                                          "changed: «Attendees» → «Everyone»; update it, then clear its fuzzy flag")
+    statuses = {(r.catalog, r.language): r for r in project_status(validated(load_project(root)))}
+    assert statuses[("kursk-casualties", "ko")].fuzzy == 1
 
 
 def test_build_falls_back_visibly_and_strict_refuses(tmp_path):
@@ -266,7 +271,10 @@ def test_cli_strict_flag(tmp_path):
     edit_english_fact(root)
     result = CliRunner().invoke(cli, ["build", "-C", str(root), "--strict", "--lang", "ru", "kursk-casualties"])
     assert result.exit_code == 1
-    assert "error: the 'ru' translation of fact 'kc-winter-clothing' text was made from an earlier source text" in result.output
+    assert "error: the 'ru' translation of fact 'kc-winter-clothing' text is fuzzy: the English changed" in result.output
+    # Only the languages being built: the Korean and Ukrainian fuzzy entries stay warnings.
+    assert "warning: the 'ko' translation of fact 'kc-winter-clothing'" in result.output
+    assert "error: the 'ko'" not in result.output and "error: the 'uk'" not in result.output
 
 
 # --- fonts: fallback and missing glyphs ------------------------------------------------
@@ -324,9 +332,11 @@ def test_a_fifth_language_needs_only_data(tmp_path):
     text = sheet.read_text(encoding="utf-8")
     title = "North Korea's dead in Russia's war"
     text = text.replace("  languages: [en, ko, ru, uk]", "  languages: [en, ko, ru, uk, ja]")
-    text = text.replace(f"    en: {title}\n",
-                        f"    en: {title}\n    ja:\n      text: ロシアの戦争で死亡した北朝鮮兵\n      translates: {text_hash(title)}\n", 1)
     sheet.write_text(text, encoding="utf-8")
+    po = root / "translations" / "ja" / "kursk-casualties.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(f'msgctxt "sheet:kursk-casualties:title"\nmsgid "{title}"\nmsgstr "ロシアの戦争で死亡した北朝鮮兵"\n',
+                  encoding="utf-8")
     catalog = root / "locale" / "ja" / "LC_MESSAGES" / "factsheet.po"
     catalog.parent.mkdir(parents=True)
     catalog.write_text(JA_CATALOG, encoding="utf-8")

@@ -22,6 +22,7 @@ from factsheet.watch import changed_files, snapshot, watch
 def desk(tmp_path) -> Path:
     root = tmp_path / "desk"
     shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
+    shutil.copytree(REPO_ROOT / "translations", root / "translations")
     shutil.copytree(REPO_ROOT / "templates", root / "templates")
     return root
 

@@ -28,6 +28,7 @@ def test_shipped_project_has_no_errors():
 
 def test_shipped_records_without_archive_give_only_notes(tmp_path):
     shutil.copytree(REPO_ROOT / "factsheets", tmp_path / "factsheets")
+    shutil.copytree(REPO_ROOT / "translations", tmp_path / "translations")
     problems = check(load_project(tmp_path))
     assert [p.format(tmp_path) for p in problems if p.severity.value != "note"] == []
     assert {p.code for p in problems} <= {"quote-unverified"}

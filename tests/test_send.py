@@ -81,6 +81,7 @@ def built(tmp_path_factory) -> Path:
     """The shipped project (without its archive), built once: every sheet, language and template."""
     root = tmp_path_factory.mktemp("built") / "desk"
     shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
+    shutil.copytree(REPO_ROOT / "translations", root / "translations")
     shutil.copytree(REPO_ROOT / "templates", root / "templates")
     build(validated(load_project(root)))
     return root

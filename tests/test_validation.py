@@ -164,7 +164,10 @@ CASES = [
     ], id="translation-bad-language"),
     pytest.param([(S, "  title: Old Bridge closure",
                    "  title:\n    en: Old Bridge closure\n    ko:\n      text: 다리 폐쇄\n      translates: 3f9a0c1d\n      reviewed: false")],
-                 [], id="translation-mapping-ok"),
+                 ["factsheets/sheets/s.yaml:4:5: error: this file keeps 1 text(s) with their translations in the YAML; "
+                  "translations now live in PO files under translations/: run 'factsheet translations migrate' to move "
+                  "them (nothing is lost, and the YAML keeps only the English) [old-translation-layout]"],
+                 id="translation-mapping-is-the-old-layout"),
     # sources
     pytest.param([(SR, "url: https://example.org/bridge", "url: javascript:alert(1)")], [
         "factsheets/sources.yaml:7:10: error: source 'bridge-report', field 'url': 'javascript:alert(1)' is not a web address: "

@@ -33,7 +33,7 @@ from .templates import FONTS_FILE, TemplateError, load_template
 from .validate import SLUG
 
 MANIFEST = "manifest.json"
-TRANSLATION_CODES = ("missing-translation", "stale-translation", "unversioned-translation")
+TRANSLATION_CODES = ("missing-translation", "stale-translation")
 
 
 class BuildFailed(InputError):
@@ -81,6 +81,7 @@ class BuildResult:
     seconds: float
     warnings: list
     skipped: int = 0
+    removed: list = field(default_factory=list)  # PDFs of sheets that no longer exist, deleted with their entries
 
 
 def output_name(sheet_id: str, language: str, template: str, default_template: str) -> str:
@@ -99,7 +100,11 @@ def plan(project: m.Project, sheets: list[str] | None, languages: list[str] | No
     if languages:
         bad = [lang for lang in languages if lang not in settings.all_languages]
         if bad:
-            raise BuildRequestError(f"the project does not publish {', '.join(bad)} (languages: {', '.join(settings.all_languages)})")
+            from .languages import suggest_language
+
+            hint = suggest_language(bad[0], settings.all_languages)
+            raise BuildRequestError(f"the project does not publish {', '.join(bad)}{hint} "
+                                    f"(languages: {', '.join(settings.all_languages)})")
     names = templates or [settings.template, *settings.extra_templates]
     bad = [name for name in names if not SLUG.match(name)]
     if bad:
@@ -280,11 +285,14 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
         raise TypeError("build() takes a ValidProject: pass factsheet.validated(load_project(root))")
     project = valid.project
     problems = list(valid.problems)
+    planned = plan(project, sheets, languages, templates)
     if strict:
-        problems = [replace(p, severity=Severity.ERROR) if p.code in TRANSLATION_CODES else p for p in problems]
+        # Only the languages being built: a Russian build does not wait for the Korean translation.
+        built = {job.language for job in planned}
+        problems = [replace(p, severity=Severity.ERROR) if p.code in TRANSLATION_CODES and p.language in built else p
+                    for p in problems]
         if any(p.is_error for p in problems):
             raise BuildFailed(problems)
-    planned = plan(project, sheets, languages, templates)
     out_dir = (out_dir or project.root / "out").resolve()
     loaded = _load_templates(project, {job.template for job in planned})
     hasher = InputHasher(project)
@@ -313,10 +321,11 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
                 _commit(outputs, staging, out_dir)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
+        removed = _remove_deleted_sheets(out_dir, project) if out_dir.is_dir() else []
     except OSError as exc:
         raise describe_os_error(exc, "write the PDFs into" if exc.filename else f"write the PDFs into {out_dir}") from None
     warnings = [p for p in problems if p.severity is Severity.WARNING]
-    return BuildResult(outputs, out_dir, clock() - started, warnings, skipped=len(kept))
+    return BuildResult(outputs, out_dir, clock() - started, warnings, skipped=len(kept), removed=removed)
 
 
 @dataclass(frozen=True)
@@ -519,6 +528,19 @@ def _commit(outputs: list[Output], staging: Path, out_dir: Path) -> None:
 def _manifest_bytes(entries: dict) -> bytes:
     manifest = {"factsheet": __version__, "outputs": dict(sorted(entries.items()))}
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _remove_deleted_sheets(out_dir: Path, project: m.Project) -> list[str]:
+    """Delete the PDFs, and manifest entries, of sheets the project no longer has."""
+    entries = read_manifest(out_dir)
+    gone = sorted(name for name, entry in entries.items() if entry.get("sheet") not in project.sheets)
+    if not gone:
+        return []
+    for name in gone:
+        (out_dir / name).unlink(missing_ok=True)
+        del entries[name]
+    atomic_write(out_dir / MANIFEST, _manifest_bytes(entries))
+    return gone
 
 
 def repair_output(out_dir: Path) -> bool:

@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 
 from . import model as m
 from .errors import InputError
+from .pofiles import FOLDER, catalogs, po_path, target_languages
 from .problems import Loc, Problem, Problems, sort_problems
 from .project import inner_records
 
@@ -303,39 +304,61 @@ def _suggest(name: str, known: dict) -> str:
 
 @rule
 def translations_current(project: m.Project, problems: Problems) -> None:
-    """Warn about texts that lack a translation, or whose translation no longer matches the source."""
+    """Say, per language and PO file, which texts have no translation, and which translations were made from an earlier English."""
     if project.settings is None:
         return
-    from .translations import MISSING, STALE, UNVERSIONED, sheet_texts, state
+    problems.items.extend(translation_problems(project, target_languages(project)))
 
-    wanted: dict = {}  # id(text) -> (name, text, languages it must be translated into)
-    for sheet in project.sheets.values():
-        targets = [lang for lang in sheet.languages if lang != project.settings.source_language]
-        for name, text in sheet_texts(project, sheet):
-            if text is not None:
-                entry = wanted.setdefault(id(text), (name, text, {}))
-                entry[2].update(dict.fromkeys(targets))
-    for name, text, languages in wanted.values():
-        missing = [lang for lang in languages if state(text, lang) == MISSING]
-        if missing:
-            problems.warning(text.loc, "missing-translation",
-                             f"{name} has no translation into {', '.join(missing)}: add "
-                             f"{{text: ..., translates: {m.text_hash(text.source)}}} under each language")
-        for lang in languages:
-            current = state(text, lang)
-            if current == STALE:
-                problems.warning(text.translations[lang].loc, "stale-translation",
-                                 f"the '{lang}' translation of {name} was made from an earlier source text: update it, "
-                                 f"then set translates: {m.text_hash(text.source)}")
-            elif current == UNVERSIONED:
-                problems.warning(text.translations[lang].loc, "unversioned-translation",
-                                 f"the '{lang}' translation of {name} does not say which source text it translates: "
-                                 f"check it, then write it as {{text: ..., translates: {m.text_hash(text.source)}}}")
-        extra = [lang for lang in text.translations if lang not in project.settings.all_languages]
-        for lang in extra:
-            problems.warning(text.translations[lang].loc, "unknown-language",
-                             f"{name} has a '{lang}' translation, but the project does not publish '{lang}': "
-                             "add it to 'languages' in settings.yaml or remove the translation")
+
+def translation_problems(project: m.Project, languages) -> list[Problem]:
+    """Missing and fuzzy translations into `languages`, each problem tagged with its language."""
+    from .translations import MISSING, STALE, state
+
+    found = Problems()
+    for name, entries in catalogs(project).items():
+        sheet = project.sheets.get(name)
+        for language in languages:
+            if sheet is not None and language not in sheet.languages:
+                continue
+            path = po_path(project.root, language, name)
+            missing = [entry for entry in entries if state(entry.text, language) == MISSING]
+            if missing and (sheet is not None or _shared_needed(project, language)):
+                names = ", ".join(entry.where for entry in missing[:3]) + (", ..." if len(missing) > 3 else "")
+                loc = Loc(path, 1, 1) if path.is_file() else (sheet.loc if sheet else project.settings.loc)
+                found.warning(loc, "missing-translation",
+                              f"{len(missing)} text(s) have no '{language}' translation in {FOLDER}/{language}/{name}.po "
+                              f"({names}): translate them there; 'factsheet translations update' adds any not listed yet",
+                              language)
+            for entry in entries:
+                if state(entry.text, language) == STALE:
+                    translation = entry.text.translations[language]
+                    found.warning(translation.loc, "stale-translation",
+                                  f"the '{language}' translation of {entry.where} is fuzzy: "
+                                  f"{_what_changed(translation.previous, entry.text.source)}; update it, then clear "
+                                  "its fuzzy flag", language)
+    return found.items
+
+
+def _shared_needed(project: m.Project, language: str) -> bool:
+    return any(language in sheet.languages for sheet in project.sheets.values())
+
+
+def _what_changed(previous: str | None, current: str) -> str:
+    """The English edit a fuzzy translation has not caught up with, in a few words."""
+    if previous is None:
+        return "it is marked as needing work"
+    import difflib
+
+    old, new = previous.split(), current.split()
+    changes = []
+    for tag, a, b, c, d in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            changes.append(f"«{_clip(' '.join(old[a:b]), 40)}» → «{_clip(' '.join(new[c:d]), 40)}»"
+                           .replace("«»", "(nothing)"))
+    if not changes:
+        return "the English changed only in spacing"
+    shown = "; ".join(changes[:3]) + (f"; and {len(changes) - 3} more change(s)" if len(changes) > 3 else "")
+    return f"the English changed: {shown}"
 
 
 @rule

@@ -11,6 +11,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, FactsheetError, describe_os_error, printable
+from .problems import display_path
 
 project_option = click.option(
     "--project", "-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -78,7 +79,9 @@ def cli() -> None:
               help="Output for people (text) or for tools (json).")
 @click.option("--recipients", "recipients_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also check a recipients file, without sending anything.")
-def check(project_dir: Path, fmt: str, recipients_file: Path | None) -> None:
+@click.option("--lang", "languages", multiple=True, metavar="LANG[,LANG...]",
+              help="Report translation problems of these languages only (every other problem is still reported).")
+def check(project_dir: Path, fmt: str, recipients_file: Path | None, languages: tuple) -> None:
     """Check every record and report all problems as file:line:col.
 
     Exits 0 when there are no errors (warnings and notes allowed), 1 when
@@ -88,12 +91,14 @@ def check(project_dir: Path, fmt: str, recipients_file: Path | None) -> None:
     Examples:
       factsheet check --format json > problems.json
       factsheet check --recipients docs/recipients.example.yaml
+      factsheet check --lang ru
     """
     from .checks import check as run_checks
     from .problems import Severity, sort_problems, summarize
 
     project = _load(project_dir)
-    problems = run_checks(project)
+    chosen = _languages(project, languages)
+    problems = [p for p in run_checks(project) if not chosen or p.language is None or p.language in chosen]
     files = len(project.files)
     if recipients_file is not None:
         problems = sort_problems(problems + _recipients(project, recipients_file)[1])
@@ -149,8 +154,6 @@ def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | Non
     cwd = Path.cwd()
 
     def rebuild(files: list) -> None:
-        from .problems import display_path
-
         if files:
             names = ", ".join(display_path(f, cwd) for f in files[:3]) + (" ..." if len(files) > 3 else "")
             say(f"Changed: {names}")
@@ -196,40 +199,142 @@ def _warm(root: Path, languages: tuple, templates: tuple) -> None:
 
 def display_root(root: Path, cwd: Path) -> str:
     """The project folder as the user would write it."""
-    from .problems import display_path
-
     return display_path(root, cwd) if root != cwd.resolve() else "."
 
 
 @cli.command()
 @project_option
+@click.option("--lang", "languages", multiple=True, metavar="LANG[,LANG...]", help="Only these languages.")
+@click.option("--details", is_flag=True, help="Also list every text still untranslated, fuzzy or unreviewed, and where.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="A table for people (text) or JSON for tools.")
-def status(project_dir: Path, fmt: str) -> None:
-    """Show translation status: per sheet and language, texts translated, missing, stale and unreviewed.
+def status(project_dir: Path, languages: tuple, details: bool, fmt: str) -> None:
+    """Show translation status: per PO file and language, texts translated, fuzzy, untranslated and unreviewed.
+
+    Ends with one line per language in the words of msgfmt --statistics.
 
     \b
-    Example:
+    Examples:
+      factsheet status --lang ru --details
       factsheet status --format json
     """
     from .checks import validated
-    from .translations import project_status
+    from .translations import pending_texts, project_status, statistics
 
-    rows = project_status(validated(_load(project_dir)))
+    project = _load(project_dir)
+    chosen = _languages(project, languages)
+    valid = validated(project)
+    rows = project_status(valid, chosen)
+    pending = pending_texts(valid, chosen) if details else []
+    cwd = Path.cwd()
     if fmt == "json":
-        say(json.dumps([{**row.__dict__, "complete": row.complete} for row in rows], indent=2))
-    else:
-        _status_table(rows)
+        data = {"files": [{**row.__dict__, "complete": row.complete} for row in rows],
+                "statistics": statistics(rows)}
+        if details:
+            data["pending"] = [{"file": p.catalog, "language": p.language, "state": p.state, "text": p.where,
+                                "context": p.context, "path": display_path(p.loc.path, cwd), "line": p.loc.line}
+                               for p in pending]
+        say(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    _status_table(rows)
+    for item in pending:
+        say(f"{display_path(item.loc.path, cwd)}:{item.loc.line}: {item.language}: {item.state}: {item.where} "
+            f"[{item.context}]")
+    for language, line in statistics(rows).items():
+        say(f"{language}: {line}.")
+
+
+def _languages(project, languages: tuple) -> list[str] | None:
+    """The --lang values, refused with a suggestion when the project does not publish one."""
+    from .languages import suggest_language
+
+    chosen = _split(languages)
+    published = project.settings.all_languages if project.settings else ()
+    for code in chosen or ():
+        if code not in published:
+            hint = suggest_language(code, published)
+            raise click.UsageError(printable(f"the project does not publish '{code}'{hint} "
+                                             f"(languages: {', '.join(published)})"))
+    return chosen
 
 
 def _status_table(rows: list) -> None:
     """Print translation counts as an aligned table."""
-    header = ("sheet", "language", "texts", "translated", "missing", "stale", "unreviewed")
-    table = [header] + [(r.sheet, r.language, r.total, r.translated, r.missing, r.stale, r.unreviewed) for r in rows]
+    header = ("file", "language", "texts", "translated", "fuzzy", "untranslated", "unreviewed")
+    table = [header] + [(r.catalog, r.language, r.total, r.translated, r.fuzzy, r.untranslated, r.unreviewed)
+                        for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         say("  ".join(str(cell).ljust(width) if i < 2 else str(cell).rjust(width)
-                             for i, (cell, width) in enumerate(zip(row, widths))).rstrip())
+                      for i, (cell, width) in enumerate(zip(row, widths))).rstrip())
+
+
+@cli.group()
+def translations() -> None:
+    """Keep the content translations (PO files under translations/) in step with the English.
+
+    \b
+    Examples:
+      factsheet translations update
+      factsheet translations migrate
+    """
+
+
+@translations.command("update")
+@project_option
+@click.option("--lang", "languages", multiple=True, metavar="LANG[,LANG...]", help="Only these languages.")
+def translations_update(project_dir: Path, languages: tuple) -> None:
+    """Create or update translations/<lang>/<sheet>.po from the English, as msgmerge does.
+
+    New texts are added untranslated; a text whose English changed keeps its
+    translation, marked fuzzy, with the earlier English as #| msgid; texts
+    that are gone become obsolete (#~). Open the files in any PO editor.
+
+    \b
+    Example:
+      factsheet translations update --lang ru
+    """
+
+    from .checks import validated
+    from .pofiles import update_catalogs
+
+    project = _load(project_dir)
+    chosen = _languages(project, languages)
+    valid = validated(project)
+    results = update_catalogs(valid.project, tuple(chosen) if chosen else None)
+    cwd = Path.cwd()
+    for result in results:
+        if result.written:
+            say(f"{display_path(result.path, cwd)}: {result.added} new, {result.fuzzy} fuzzy, {result.obsolete} obsolete")
+    changed = sum(r.written for r in results)
+    say(f"Updated {changed} of {len(results)} PO files" + ("." if changed else ": all were in step with the English."))
+
+
+@translations.command("migrate")
+@project_option
+def translations_migrate(project_dir: Path) -> None:
+    """Move translations kept in the YAML (the layout before PO files) into PO files, losing none.
+
+    The YAML keeps only the English, with its comments; the project is read
+    again afterwards and must hold the same texts and translations, or
+    nothing is changed.
+
+    \b
+    Example:
+      factsheet translations migrate && factsheet check
+    """
+
+    from .migrate import migrate
+
+    report = migrate(_load(project_dir))
+    if not report.yaml_files:
+        say("Nothing to migrate: the YAML holds no translations.")
+        return
+    cwd = Path.cwd()
+    say(f"Moved {report.translations} translations into {len(report.po_files)} PO files; "
+        f"{len(report.yaml_files)} YAML files now hold only the English:")
+    for path in report.yaml_files:
+        say(f"  {display_path(path, cwd)}")
 
 
 @cli.command()
@@ -279,8 +384,6 @@ def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets:
         if outcome.state in ("failed", "unknown"):
             say(f"{outcome.state}: {outcome.address}: {outcome.detail}", err=True)
     if dry_run:
-        from .problems import display_path
-
         say(f"Wrote {report.count('written')} messages to {display_path(report.mail_dir, Path.cwd())}/; sent nothing.")
     else:
         say(report.summary())
@@ -355,9 +458,9 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
                        jobs=jobs or os.cpu_count() or 1)
     for problem in result.warnings:
         say(problem.format(cwd), err=True)
-    from .problems import display_path
-
     count = len(result.outputs)
+    if result.removed:
+        say(f"Removed {len(result.removed)} PDF(s) of sheets that no longer exist: {', '.join(result.removed)}")
     unchanged = f" ({result.skipped} unchanged, skipped)" if result.skipped else ""
     say(f"Built {count} PDF{'' if count == 1 else 's'}{unchanged} in {result.seconds:.2f} s into "
                f"{display_path(result.out_dir, cwd)}/")

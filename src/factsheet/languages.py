@@ -40,6 +40,16 @@ def check_language(code: str) -> str:
     return code
 
 
+def suggest_language(code: str, published) -> str:
+    """Advice for a language code the project does not publish: the published one it was probably meant as."""
+    lowered = code.lower().replace("_", "-")
+    candidate = COMMON_MISTAKES.get(lowered) or _canonical(code)
+    if candidate in published:
+        return f" (did you mean '{candidate}'?)"
+    close = difflib.get_close_matches(code, list(published), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def _canonical(code: str) -> str | None:
     parts = code.replace("_", "-").split("-")
     if not parts[0].isalpha():

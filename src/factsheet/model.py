@@ -90,6 +90,9 @@ class Translation:
     loc: Loc
     translates: str | None = None
     reviewed: bool = False
+    fuzzy: bool = False  # made from an earlier English, or marked as needing work
+    previous: str | None = None  # the English it was made from, when that differs from the current one
+    reviewer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +282,7 @@ class Project:
     files: list
     problems: list
     unreadable: list = field(default_factory=list)  # record files that could not be parsed at all
+    legacy: list = field(default_factory=list)  # (mapping node, text) of texts with translations in the YAML
 
     @property
     def locale_dirs(self) -> tuple:

@@ -35,6 +35,7 @@ class Problem:
     severity: Severity
     code: str
     message: str
+    language: str | None = None  # the one language a translation problem concerns (check --lang, build --strict)
 
     @property
     def is_error(self) -> bool:
@@ -80,17 +81,17 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, loc: Loc, severity: Severity, code: str, message: str) -> None:
+    def add(self, loc: Loc, severity: Severity, code: str, message: str, language: str | None = None) -> None:
         """Record one problem."""
-        self.items.append(Problem(loc, severity, code, message))
+        self.items.append(Problem(loc, severity, code, message, language))
 
-    def error(self, loc: Loc, code: str, message: str) -> None:
+    def error(self, loc: Loc, code: str, message: str, language: str | None = None) -> None:
         """Record an error."""
-        self.add(loc, Severity.ERROR, code, message)
+        self.add(loc, Severity.ERROR, code, message, language)
 
-    def warning(self, loc: Loc, code: str, message: str) -> None:
+    def warning(self, loc: Loc, code: str, message: str, language: str | None = None) -> None:
         """Record a warning."""
-        self.add(loc, Severity.WARNING, code, message)
+        self.add(loc, Severity.WARNING, code, message, language)
 
     def note(self, loc: Loc, code: str, message: str) -> None:
         """Record a note."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from . import model as m
 from .errors import RequestError
 from .problems import Loc, Problem, Problems, Severity
+from .pofiles import attach_translations
 from .validate import Reader, read_actor, read_settings, read_sheet, read_source
 from .yamlio import Map, read_yaml
 
@@ -62,7 +63,7 @@ def load_project(root: str | Path) -> m.Project:
         raise ProjectNotFound(f"{root / 'factsheets' / SETTINGS_FILE} leads outside the project: copy the file in")
     settings = _load_settings(files[0], problems)
     source_language = settings.source_language if settings else "en"
-    reader = Reader(problems, source_language)
+    reader = Reader(problems, source_language, legacy=[])
     default_languages = settings.all_languages if settings else (source_language,)
     actors: dict = {}
     sources: dict = {}
@@ -87,7 +88,23 @@ def load_project(root: str | Path) -> m.Project:
             _keep(sheet, sheets, ids, problems, "sheet")
             if sheet is not None:
                 _register_inner_ids(sheet, ids, problems)
-    return m.Project(root, settings, actors, sources, sheets, files, problems.items, unreadable)
+    project = m.Project(root, settings, actors, sources, sheets, files, problems.items, unreadable, reader.legacy)
+    _report_legacy(reader.legacy, problems)
+    attach_translations(project, problems)
+    return project
+
+
+def _report_legacy(legacy: list, problems: Problems) -> None:
+    """One error per file that still keeps translations in the YAML, saying how to move them."""
+    first: dict = {}
+    for node, _ in legacy:
+        first.setdefault(node.loc.path, node.loc)
+    for path, loc in first.items():
+        count = sum(1 for node, _ in legacy if node.loc.path == path)
+        problems.error(loc, "old-translation-layout",
+                       f"this file keeps {count} text(s) with their translations in the YAML; translations now live in "
+                       "PO files under translations/: run 'factsheet translations migrate' to move them (nothing is "
+                       "lost, and the YAML keeps only the English)")
 
 
 def _load_settings(path: Path, problems: Problems) -> m.Settings | None:

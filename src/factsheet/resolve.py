@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from . import model as m
 from .i18n import N_, STATUS_LABELS, Translator, format_names, format_partial_date, format_value, format_when, translator
+from .translations import TRANSLATED, state
 
 # Interface labels the layout needs, by key; resolved once per language.
 LABELS = {
@@ -179,7 +180,7 @@ def pick(text: m.Text, language: str, source_language: str, where: str) -> RText
     if language == source_language:
         return RText(text.source, where)
     translation = text.translations.get(language)
-    if translation is None or translation.translates != m.text_hash(text.source):
+    if state(text, language) != TRANSLATED:
         return RText(text.source, where, fallback=True)
     return RText(translation.text, where, unreviewed=not translation.reviewed)
 

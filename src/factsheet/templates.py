@@ -12,7 +12,7 @@ from pathlib import Path
 from . import model as m
 from .errors import InputError
 from .problems import Loc, Problems
-from .validate import SKIP, Field, FieldError, Reader, boolean, scalar, slug, string, text
+from .validate import SKIP, Field, FieldError, Reader, boolean, multilingual, scalar, slug, string
 from .yamlio import Map, Node, Seq, read_yaml
 
 FONTS_FILE = "fonts.yaml"
@@ -212,7 +212,7 @@ TEMPLATE_FIELDS = {
     "fonts": Field(_roles, required=True),
     "header": Field(_items(HEADER_ITEMS), default=()),
     "footer": Field(_items(HEADER_ITEMS), default=()),
-    "marking": Field(text, required=True, hint="the distribution marking line, like 'Unclassified'"),
+    "marking": Field(multilingual, required=True, hint="the distribution marking line, like 'Unclassified'"),
     "blocks": Field(_blocks, required=True),
 }
 

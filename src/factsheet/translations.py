@@ -1,80 +1,38 @@
-"""Translation status: which texts of a sheet are translated, missing, stale or unreviewed."""
+"""Translation status: per PO file and language, which texts are translated, fuzzy, untranslated or unreviewed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
 
 from . import model as m
 from .checks import ValidProject
+from .pofiles import catalogs, po_path, target_languages
+from .problems import Loc
 
-TRANSLATED, MISSING, STALE, UNVERSIONED = "translated", "missing", "stale", "unversioned"
-
-
-def sheet_texts(project: m.Project, sheet: m.Sheet) -> Iterator[tuple[str, m.Text]]:
-    """Every translatable text a sheet shows, with a name for messages, each once."""
-    yield f"sheet '{sheet.id}' title", sheet.title
-    yield f"sheet '{sheet.id}' summary", sheet.summary
-    actors: dict = {}
-    sources: dict = {}
-    for section in sheet.sections:
-        yield f"section '{section.id}' title", section.title
-        for fact in section.facts:
-            yield f"fact '{fact.id}' text", fact.text
-            _collect(fact.attribution, fact.citations, actors, sources)
-    for figure in sheet.figures:
-        yield f"figure '{figure.id}' label", figure.label
-        yield f"figure '{figure.id}' unit", figure.unit
-        for claim in figure.claims:
-            if claim.note:
-                yield f"claim '{claim.id}' note", claim.note
-            _collect(claim.attribution, claim.citations, actors, sources)
-    for event in sheet.timeline:
-        yield f"event '{event.id}' text", event.text
-        _collect(None, event.citations, actors, sources)
-    for actor_id in actors:
-        actor = project.actors.get(actor_id)
-        if actor is not None and actor.name is not None:
-            yield f"actor '{actor_id}' name", actor.name
-            if actor.affiliation:
-                yield f"actor '{actor_id}' affiliation", actor.affiliation
-    for source_id in sources:
-        source = project.sources.get(source_id)
-        if source is not None and source.note:
-            yield f"source '{source_id}' note", source.note
-
-
-def _collect(attribution, citations, actors: dict, sources: dict) -> None:
-    if attribution is not None:
-        for actor in (*attribution.who, *([attribution.via] if attribution.via else [])):
-            actors.setdefault(actor, None)
-    for citation in citations:
-        sources.setdefault(citation.source, None)
+TRANSLATED, MISSING, STALE = "translated", "missing", "stale"
 
 
 def state(text: m.Text, language: str) -> str:
-    """Whether `text` has a current translation into `language`."""
+    """Whether `text` has a current translation into `language` (a fuzzy one is stale)."""
     translation = text.translations.get(language)
     if translation is None:
         return MISSING
-    if translation.translates is None:
-        return UNVERSIONED
-    if translation.translates != m.text_hash(text.source):
+    if translation.fuzzy or translation.translates != m.text_hash(text.source):
         return STALE
     return TRANSLATED
 
 
 @dataclass(frozen=True)
 class Status:
-    """Counts of one sheet's texts in one language."""
+    """Counts of one PO file's texts in one language, as msgfmt --statistics gives them, and how many are reviewed."""
 
-    sheet: str
+    catalog: str  # a sheet id, or 'shared'
     language: str
     total: int
     translated: int
-    missing: int
-    stale: int
-    unreviewed: int
+    fuzzy: int
+    untranslated: int
+    unreviewed: int  # translated, but no reviewer has marked them
 
     @property
     def complete(self) -> bool:
@@ -82,21 +40,72 @@ class Status:
         return self.translated == self.total
 
 
-def sheet_status(project: m.Project, sheet: m.Sheet, language: str) -> Status:
-    """Translation counts for one sheet in one language (the source language is complete by definition)."""
-    texts = [text for _, text in sheet_texts(project, sheet) if text is not None]
-    if language == project.settings.source_language:
-        return Status(sheet.id, language, len(texts), len(texts), 0, 0, 0)
-    states = [state(text, language) for text in texts]
-    unreviewed = sum(1 for text, s in zip(texts, states) if s == TRANSLATED and not text.translations[language].reviewed)
-    return Status(sheet.id, language, len(texts), states.count(TRANSLATED), states.count(MISSING),
-                  states.count(STALE) + states.count(UNVERSIONED), unreviewed)
+@dataclass(frozen=True)
+class Pending:
+    """One text a translator or reviewer still has to look at."""
+
+    catalog: str
+    language: str
+    state: str  # untranslated | fuzzy | unreviewed
+    where: str  # "fact 'kc-toll' text"
+    context: str  # the PO msgctxt
+    loc: Loc  # the PO entry, or the file where it belongs
 
 
-def project_status(valid: ValidProject) -> list[Status]:
-    """Translation counts for every sheet of a checked project and every language it is published in."""
+def _work(valid: ValidProject, languages) -> list[tuple]:
     if not isinstance(valid, ValidProject):
-        raise TypeError("project_status() takes a ValidProject: pass factsheet.validated(load_project(root))")
+        raise TypeError("translation status takes a ValidProject: pass factsheet.validated(load_project(root))")
     project = valid.project
-    return [sheet_status(project, sheet, language)
-            for sheet in project.sheets.values() if sheet.id for language in sheet.languages]
+    chosen = [lang for lang in target_languages(project) if not languages or lang in languages]
+    work = []
+    for name, entries in catalogs(project).items():
+        sheet = project.sheets.get(name)
+        for language in chosen:
+            if sheet is not None and language not in sheet.languages:
+                continue
+            if sheet is None and not any(language in s.languages for s in project.sheets.values()):
+                continue
+            work.append((name, language, entries, po_path(project.root, language, name)))
+    return work
+
+
+def project_status(valid: ValidProject, languages=None) -> list[Status]:
+    """Counts for every PO file of a checked project, in every target language it is published in."""
+    rows = []
+    for name, language, entries, _ in _work(valid, languages):
+        states = [state(entry.text, language) for entry in entries]
+        unreviewed = sum(1 for entry, s in zip(entries, states)
+                         if s == TRANSLATED and not entry.text.translations[language].reviewed)
+        rows.append(Status(name, language, len(entries), states.count(TRANSLATED), states.count(STALE),
+                           states.count(MISSING), unreviewed))
+    return rows
+
+
+def pending_texts(valid: ValidProject, languages=None) -> list[Pending]:
+    """Every text still untranslated, fuzzy or unreviewed, with the place to work on it."""
+    names = {MISSING: "untranslated", STALE: "fuzzy"}
+    found = []
+    for name, language, entries, path in _work(valid, languages):
+        for entry in entries:
+            current = state(entry.text, language)
+            translation = entry.text.translations.get(language)
+            loc = translation.loc if translation is not None else Loc(path, 1, 1)
+            if current != TRANSLATED:
+                found.append(Pending(name, language, names[current], entry.where, entry.context, loc))
+            elif not translation.reviewed:
+                found.append(Pending(name, language, "unreviewed", entry.where, entry.context, loc))
+    return found
+
+
+def statistics(rows: list[Status]) -> dict[str, str]:
+    """One line per language in the words of msgfmt --statistics, with the unreviewed count added."""
+    lines = {}
+    for language in dict.fromkeys(row.language for row in rows):
+        mine = [row for row in rows if row.language == language]
+        translated, fuzzy, untranslated, unreviewed = (sum(getattr(r, f) for r in mine)
+                                                       for f in ("translated", "fuzzy", "untranslated", "unreviewed"))
+        lines[language] = (f"{translated} translated message{'s' * (translated != 1)}, {fuzzy} fuzzy "
+                           f"translation{'s' * (fuzzy != 1)}, {untranslated} untranslated "
+                           f"message{'s' * (untranslated != 1)} ({unreviewed} not yet reviewed)")
+    return lines
+

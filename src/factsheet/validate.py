@@ -55,9 +55,12 @@ class Field:
 class Reader:
     """Reads records from YAML nodes, collecting problems as it goes."""
 
-    def __init__(self, problems: Problems, source_language: str = "en") -> None:
+    def __init__(self, problems: Problems, source_language: str = "en", legacy: list | None = None) -> None:
         self.problems = problems
         self.source_language = source_language
+        # Texts written with their translations in the YAML (the layout before PO files), as
+        # (mapping node, text): recorded where records are read, so migration can find them.
+        self.legacy = legacy
         self.context = ""  # "fact 'x', field 'y'": where nested problems are reported from
 
     def record(self, node: Node, fields: dict, owner: str) -> dict | None:
@@ -354,7 +357,15 @@ def _hash(r: Reader, node: Node) -> str:
 
 
 def text(r: Reader, node: Node) -> m.Text:
-    """A text in the source language, or a mapping of language code to text."""
+    """A text in the source language (its translations live in PO files; a mapping of languages is the old layout)."""
+    result = multilingual(r, node)
+    if isinstance(node, Map) and r.legacy is not None:
+        r.legacy.append((node, result))
+    return result
+
+
+def multilingual(r: Reader, node: Node) -> m.Text:
+    """A text with its translations written beside it: the desk's name in settings, a template's marking."""
     if isinstance(node, Scalar):
         return m.Text(string(r, node), node.loc)
     if not isinstance(node, Map):
@@ -595,7 +606,7 @@ def read_sheet(r: Reader, node: Node, owner: str, default_languages: tuple) -> m
 
 
 SETTINGS_FIELDS = {
-    "organisation": Field(text, required=True, hint="the desk's name, shown on every page"),
+    "organisation": Field(multilingual, required=True, hint="the desk's name, shown on every page"),
     "source_language": Field(language, required=True, hint="the language editors write in, like en"),
     "languages": Field(languages, required=True, hint="target languages, like [ko, ru, uk], or []"),
     "template": Field(slug, default="briefing"),
