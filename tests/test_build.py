@@ -186,9 +186,9 @@ def test_template_errors_carry_file_line_and_column(desk):
     lines = desk.path("templates/briefing.yaml").read_text().splitlines()
     size, accent, bad_block = (lines.index(text) + 1 for text in ("  size: A3", '  accent: "Color(1,0,0)"', "  - type: timelines"))
     block = sum(1 for text in lines[:bad_block] if text.startswith("  - type:"))
-    with pytest.raises(BuildFailed) as failure:
+    with pytest.raises(InvalidProject) as failure:  # check reads the templates the settings name
         run(desk)
-    assert [p.format(desk.root) for p in failure.value.problems] == [
+    assert [p.format(desk.root) for p in failure.value.problems if p.is_error] == [
         f"templates/briefing.yaml:{size}:9: error: page, field 'size': 'A3' is not one of A4, letter, A5 [bad-option]",
         f"templates/briefing.yaml:{accent}:11: error: template, field 'accent': "
         "expected a colour like #0b4f6c, got 'Color(1,0,0)' [bad-colour]",

@@ -109,5 +109,10 @@ def test_init_project_builds_with_the_shipped_templates(tmp_path):
 
     create_project(tmp_path / "desk")
     assert sorted(p.name for p in (tmp_path / "desk" / "templates").iterdir()) == ["briefing.yaml", "card.yaml", "fonts.yaml"]
+    # Ready for a new language: a README that says how, and the interface catalog template.
+    readme = (tmp_path / "desk" / "README.md").read_text(encoding="utf-8")
+    assert "## Adding a language" in readme and "factsheet translations update" in readme
+    pot = (tmp_path / "desk" / "locale" / "factsheet.pot").read_text(encoding="utf-8")
+    assert 'msgid "Key figures"' in pot
     result = build(validated(load_project(tmp_path / "desk")), templates=["briefing", "card"])
     assert sorted(o.file for o in result.outputs) == ["example.en.card.pdf", "example.en.pdf"]

@@ -28,6 +28,7 @@ from . import model as m
 from .checks import ValidProject
 from .errors import EnvironmentProblem, InputError, RequestError, describe_os_error
 from .i18n import catalog_path
+from .pofiles import SHARED, po_path
 from .problems import Loc, Problem, Severity
 from .templates import FONTS_FILE, TemplateError, load_template
 from .validate import SLUG
@@ -165,6 +166,9 @@ class InputHasher:
         """Every input of one PDF, by name, with its hash."""
         root = self.project.root
         files = [job.sheet.loc.path, *self.shared_files, template.path, template.fonts_path]
+        # The language's PO files: the sheet's own and the shared one (absent ones count as empty).
+        files += [path for path in (po_path(root, job.language, job.sheet.id), po_path(root, job.language, SHARED))
+                  if path.is_file()]
         found = {_label(path, root): self.file(path) for path in sorted(set(files), key=str)}
         for name in sorted({name for _, scripts in template.roles.values() for chain in scripts.values() for name in chain}):
             family = template.families[name]

@@ -378,8 +378,46 @@ def interface_catalogs(project: m.Project, problems: Problems) -> None:
         path = catalog_path(language, project.locale_dirs)
         if language != "en" and path is None:
             problems.warning(project.settings.loc, "missing-catalog",
-                             f"no interface catalog for '{language}': headings and labels would be in English; add "
-                             f"locale/{language.replace('-', '_')}/LC_MESSAGES/factsheet.po to the project (see README)")
+                             f"no interface catalog for '{language}': headings and labels would be in English; copy "
+                             f"locale/factsheet.pot to locale/{language.replace('-', '_')}/LC_MESSAGES/factsheet.po and "
+                             "translate it (see the project's README)", language)
         elif path is not None:
-            for line, code, message in catalog_contents(path, language)[2]:
-                problems.error(Loc(path, line, 1), code, message)
+            messages, _, found = catalog_contents(path, language)
+            for line, code, message in found:
+                problems.error(Loc(path, line, 1), code, message, language)
+            if language != project.settings.source_language and not found:
+                _catalog_complete(path, language, messages, problems)
+
+
+def _catalog_complete(path, language: str, messages: dict, problems: Problems) -> None:
+    """Warn about an interface catalog that leaves some of factsheet's messages in English."""
+    from .i18n import interface_messages
+
+    wanted = interface_messages()
+    untranslated = [msgid for msgid in wanted if not messages.get(msgid)]
+    if untranslated:
+        shown = ", ".join(f'"{msgid}"' for msgid in untranslated[:3]) + (", ..." if len(untranslated) > 3 else "")
+        problems.warning(Loc(path, 1, 1), "partial-catalog",
+                         f"the '{language}' interface catalog translates {len(wanted) - len(untranslated)} of "
+                         f"{len(wanted)} messages; the rest ({shown}) would appear in English: translate them",
+                         language)
+
+
+@rule
+def templates_usable(project: m.Project, problems: Problems) -> None:
+    """The templates the settings name can be read, and their marking speaks every published language."""
+    if project.settings is None:
+        return
+    from .templates import TemplateError, load_template
+
+    for name in dict.fromkeys((project.settings.template, *project.settings.extra_templates)):
+        try:
+            template = load_template(project.root / "templates", name, project.readable_roots())
+        except TemplateError as exc:
+            problems.items.extend(exc.problems)
+            continue
+        for language in project.settings.all_languages:
+            if language != project.settings.source_language and language not in template.marking.translations:
+                problems.warning(template.marking.loc, "missing-marking",
+                                 f"template '{name}' has no '{language}' distribution marking, so '{language}' PDFs "
+                                 f"would show it in English: add a '{language}:' line under marking", language)

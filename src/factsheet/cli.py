@@ -137,7 +137,7 @@ def init(directory: Path) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N", help="Worker processes.")
 @click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True, help="Seconds between looks.")
 def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | None, interval: float) -> None:
-    """Rebuild what changed whenever a file under factsheets/ or templates/ changes; Ctrl-C stops.
+    """Rebuild what changed whenever a file under factsheets/, translations/, templates/ or locale/ changes; Ctrl-C stops.
 
     Each change prints the problems found, or the PDFs rebuilt.
 
@@ -171,7 +171,7 @@ def watch(project_dir: Path, languages: tuple, templates: tuple, jobs: int | Non
         rebuilt = ", ".join(o.file for o in result.outputs) or "nothing"
         say(f"Rebuilt {len(result.outputs)} ({result.skipped} unchanged) in {result.seconds:.2f} s: {rebuilt}")
 
-    say(f"Watching {display_root(root, cwd)} (factsheets/, templates/, locale/). Press Ctrl-C to stop.")
+    say(f"Watching {display_root(root, cwd)} (factsheets/, translations/, templates/, locale/). Press Ctrl-C to stop.")
     rebuild([])
     _warm(root, languages, templates)
     try:

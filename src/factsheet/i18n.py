@@ -99,6 +99,18 @@ def _translator(language: str, path: Path | Traversable | None, mtime_ns: int, s
     return Translator(language, messages, locale, plural)
 
 
+@functools.lru_cache(maxsize=1)
+def interface_messages() -> tuple:
+    """Every message factsheet's interface shows, from its catalog template (plural ones as (singular, plural))."""
+    import io
+
+    from babel.messages.pofile import read_po
+
+    template = read_po(io.BytesIO((resources.files("factsheet") / "locale" / f"{DOMAIN}.pot").read_bytes()))
+    return tuple(tuple(message.id) if isinstance(message.id, (list, tuple)) else message.id
+                 for message in template if message.id)
+
+
 def catalog_contents(path: Path | Traversable, language: str, data: bytes | None = None, key: str | None = None) -> tuple:
     """(messages, plural rule, problems) of a catalog, from the cache when its content is unchanged."""
     data = path.read_bytes() if data is None else data

@@ -174,6 +174,8 @@ def attach_translations(project: m.Project, problems: Problems) -> None:
         for path in sorted(folder.glob("*.po")):
             name = path.name[: -len(".po")]
             if name not in by_name:
+                if project.unreadable:
+                    continue  # the sheet may be in a file that could not be read
                 problems.warning(Loc(path, 1, 1), "unknown-translation-file",
                                  f"no sheet '{name}' for this file: delete it, or rename it after the sheet it translates")
                 continue
@@ -299,19 +301,30 @@ OWN_HEADERS = ("Project-Id-Version", "Language", "MIME-Version", "Content-Type",
 
 
 def _kept_headers(path: Path) -> list:
-    """The header fields of an existing file that tools other than factsheet wrote (translator, team, dates)."""
-    from babel.messages.pofile import read_po
+    """The header fields of an existing file that tools other than factsheet wrote (translator, team, dates, X-...).
+
+    Read here rather than by Babel, which keeps only the fields it knows.
+    """
+    from babel.messages.pofile import unescape
 
     if not path.is_file():
         return []
     try:
-        old = read_po(io.StringIO(_split_previous(path.read_text(encoding="utf-8"))[0]))
-    except (OSError, ValueError, LookupError):
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
         return []
-    return [(key, value) for key, value in old.mime_headers
-            if key not in OWN_HEADERS and key not in ("Generated-By", "Plural-Forms", "POT-Creation-Date",
-                                                     "Report-Msgid-Bugs-To") and value.strip()
-            and not any(blank in value for blank in BABEL_BLANKS)]
+    start = next((i for i, line in enumerate(lines) if line.strip() == 'msgid ""'), None)
+    if start is None or start + 1 >= len(lines) or lines[start + 1].strip() != 'msgstr ""':
+        return []
+    text = ""
+    for line in lines[start + 2:]:
+        if not line.startswith('"'):
+            break
+        text += unescape(line.strip())
+    fields = [tuple(part.strip() for part in line.split(":", 1)) for line in text.split("\n") if ":" in line]
+    skipped = (*OWN_HEADERS, "Generated-By", "Plural-Forms", "POT-Creation-Date", "Report-Msgid-Bugs-To")
+    return [(key, value) for key, value in fields
+            if key not in skipped and value and not any(blank in value for blank in BABEL_BLANKS)]
 
 
 BABEL_BLANKS = ("FULL NAME", "EMAIL@ADDRESS", "LL@li.org", "YEAR-MO-DA")  # Babel's placeholders, not a person's words

@@ -35,6 +35,8 @@ def create_project(directory: Path) -> list[Path]:
     for node in builtin_templates().iterdir():
         if node.name.endswith(".yaml"):
             files[f"templates/{node.name}"] = node.read_bytes()
+    # The interface catalog template, for a language factsheet does not ship (see the project's README).
+    files["locale/factsheet.pot"] = (resources.files("factsheet") / "locale" / "factsheet.pot").read_bytes()
     targets = {directory / name: data for name, data in sorted(files.items())}
     clashes = [str(path) for path in targets if path.exists()]
     if (directory / "factsheets").exists():

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from . import model as m
 from .checks import ValidProject
-from .pofiles import catalogs, po_path, target_languages
-from .problems import Loc
+from .pofiles import catalogs, po_path, read_catalog, target_languages
+from .problems import Loc, Problems
 
 TRANSLATED, MISSING, STALE = "translated", "missing", "stale"
 
@@ -86,10 +86,12 @@ def pending_texts(valid: ValidProject, languages=None) -> list[Pending]:
     names = {MISSING: "untranslated", STALE: "fuzzy"}
     found = []
     for name, language, entries, path in _work(valid, languages):
+        lines = {context: item.line for context, item in (read_catalog(path, Problems()) or {}).items()} \
+            if path.is_file() else {}
         for entry in entries:
             current = state(entry.text, language)
             translation = entry.text.translations.get(language)
-            loc = translation.loc if translation is not None else Loc(path, 1, 1)
+            loc = translation.loc if translation is not None else Loc(path, lines.get(entry.context, 1), 1)
             if current != TRANSLATED:
                 found.append(Pending(name, language, names[current], entry.where, entry.context, loc))
             elif not translation.reviewed:

@@ -1,4 +1,4 @@
-"""`watch`: notice changes under factsheets/, templates/ and locale/ and rebuild what changed.
+"""`watch`: notice changes under factsheets/, translations/, templates/ and locale/ and rebuild what changed.
 
 Polling file times keeps this dependency-free and works on every file
 system; a change is acted on once it has stopped changing for one interval,
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-WATCHED = ("factsheets", "templates", "locale")
+WATCHED = ("factsheets", "translations", "templates", "locale")
 
 
 def snapshot(root: Path) -> dict:
