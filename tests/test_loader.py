@@ -242,3 +242,23 @@ def test_a_duplicate_key_keeps_the_first_value_and_the_rest_of_the_file(project)
         "factsheets/extra.yaml:2:5: warning: actor 'mayor' is never named in an attribution: use it or remove it [unused-actor]",
         "factsheets/extra.yaml:5:5: error: duplicate key 'kind' (first at line 4): YAML would silently keep only the last; remove one [duplicate-key]",
     ]
+
+
+def test_after_a_syntax_error_the_rest_of_the_file_is_still_checked(project):
+    project.write(X, "actors:\n"
+                     "  - id: mayor\n    name: Mayor: of Riverton\n    kind: official\n"
+                     "  - id: clerk\n    name: \"Clerk\n    kind: official\n"
+                     "  - id: judge\n    name: Judge\n   kind: official\n"
+                     "  - id: Bad_Id\n    name: Fine\n    kind: official\n")
+    errors = [line.split(": error: ")[0] + " " + line.rsplit(" ", 1)[1] for line in project.lines(("error",))]
+    assert errors == [
+        "factsheets/extra.yaml:3:16 [yaml-syntax]",  # the unquoted colon
+        "factsheets/extra.yaml:6:11 [yaml-syntax]",  # the unclosed quote, where it opens
+        "factsheets/extra.yaml:10:4 [yaml-syntax]",  # the short indentation
+        "factsheets/extra.yaml:11:9 [bad-id]",  # a record after them, still validated
+    ]
+
+
+def test_a_syntax_error_in_the_only_record_leaves_an_empty_list(project):
+    project.write(X, "actors:\n  - id: mayor\n    name: [Mayor\n")
+    assert [p.code for p in project.problems() if p.is_error] == ["yaml-syntax"]

@@ -71,9 +71,11 @@ def load_project(root: str | Path) -> m.Project:
     ids: dict = {}
     unreadable = []
     for path in files[1:]:
+        before = len(problems.items)
         tree = read_yaml(path, problems)
+        if tree is None or any(p.code == "yaml-syntax" for p in problems.items[before:]):
+            unreadable.append(path)  # what it defines may be missing: references into it are not reported one by one
         if tree is None:
-            unreadable.append(path)
             continue
         if not isinstance(tree, Map):
             problems.error(tree.loc, "wrong-type", f"expected a mapping with one of the keys {', '.join(TOP_LEVEL)}")

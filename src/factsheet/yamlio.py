@@ -121,25 +121,40 @@ def read_yaml(path: Path | Traversable, problems: Problems) -> Node | None:
     return parse_yaml(text.removeprefix("\ufeff"), path, problems)
 
 
+MAX_SYNTAX_ERRORS = 10  # per file: past a few, the later ones are usually echoes of the first
+
+
 def parse_yaml(text: str, path: Path, problems: Problems, engine: str | None = None) -> Node | None:
-    """Parse YAML text into a tree; return None after recording any problem."""
+    """Parse YAML text into a tree; return None after recording why not.
+
+    After a syntax error the record (list item) holding it is set aside and
+    the rest of the file is parsed again, so its other problems are found
+    too; the tree of what could be read is then returned, and the syntax
+    errors stand (such a file is never built from).
+    """
     if _hidden_break(text, path, problems):
         return None
-    builder = _TreeBuilder(path, problems)
-    try:
-        for event in yaml.parse(text, Loader=ENGINES[engine or ENGINE]):
-            if not builder.feed(event):
+    for _ in range(MAX_SYNTAX_ERRORS):
+        builder = _TreeBuilder(path, problems)
+        try:
+            for event in yaml.parse(text, Loader=ENGINES[engine or ENGINE]):
+                if not builder.feed(event):
+                    return None
+            break
+        except yaml.MarkedYAMLError as exc:
+            if "nesting depth" in str(exc.problem) and (engine or ENGINE) != "python":
+                # libyaml stops at its own limit of 1000 levels, ahead of the events that would
+                # show where ours (MAX_DEPTH) is passed: the pure-Python parser finds that place.
+                return parse_yaml(text, path, problems, "python")
+            loc, message = plain_syntax_error(exc, text)
+            problems.error(Loc(path, *loc), "yaml-syntax", message)
+            text = _set_aside(text, loc[0] - 1)
+            if text is None:
                 return None
-    except yaml.MarkedYAMLError as exc:
-        if "nesting depth" in str(exc.problem) and (engine or ENGINE) != "python":
-            # libyaml stops at its own limit of 1000 levels, ahead of the events that would
-            # show where ours (MAX_DEPTH) is passed: the pure-Python parser finds that place.
-            return parse_yaml(text, path, problems, "python")
-        loc, message = plain_syntax_error(exc, text)
-        problems.error(Loc(path, *loc), "yaml-syntax", message)
-        return None
-    except yaml.YAMLError as exc:
-        problems.error(Loc(path, 1, 1), "yaml-syntax", f"YAML syntax error: {exc}")
+        except yaml.YAMLError as exc:
+            problems.error(Loc(path, 1, 1), "yaml-syntax", f"YAML syntax error: {exc}")
+            return None
+    else:
         return None
     if builder.anchor is not None:
         builder.fail(builder.anchor.start_mark, "yaml-anchor",
@@ -148,6 +163,54 @@ def parse_yaml(text: str, path: Path, problems: Problems, engine: str | None = N
     if builder.result is None:
         problems.error(Loc(path, 1, 1), "empty-file", "file holds no data: add records or delete the file")
     return builder.result
+
+
+def _set_aside(text: str, line: int) -> str | None:
+    """The text with the list item holding `line` (0-based) turned into comments, keeping every line number.
+
+    None when there is no such item (an error outside any record), or nothing would change.
+    """
+    lines = text.split("\n")
+    if line >= len(lines):
+        return None
+    here = _indent(lines[line]) if lines[line].strip() else len(lines[line])
+    start = line
+    while start >= 0 and not (_ITEM.match(lines[start]) and (_indent(lines[start]) < here or start == line)):
+        start -= 1
+    if start < 0:
+        return None
+    level = _indent(lines[start])
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > level):
+        end += 1
+    aside = ["#" if lines[i].strip() else "" for i in range(start, end)]
+    if not _has_sibling(lines, start, end, level):
+        aside[0] = " " * (level + 1) + "[]"  # the list had only this item: leave it empty, not missing
+    changed = lines[:start] + aside + lines[end:]
+    return "\n".join(changed) if changed != lines else None
+
+
+def _has_sibling(lines: list, start: int, end: int, level: int) -> bool:
+    """True when another item of the same list stands before `start` or after `end`."""
+    for step, index in ((-1, start - 1), (1, end)):
+        while 0 <= index < len(lines):
+            line = lines[index]
+            if line.strip() and not line.lstrip().startswith("#"):
+                if _indent(line) < level:
+                    break  # out of the list
+                if _indent(line) == level:
+                    if _ITEM.match(line):
+                        return True
+                    break
+            index += step
+    return False
+
+
+_ITEM = re.compile(r"^\s*- ")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _hidden_break(text: str, path: Path, problems: Problems) -> bool:
