@@ -53,14 +53,30 @@ def sheet_entries(sheet: m.Sheet) -> list[Entry]:
                Entry(f"sheet:{sheet.id}:summary", sheet.summary, f"sheet '{sheet.id}' summary")]
     for section in sheet.sections:
         entries.append(Entry(f"section:{section.id}:title", section.title, f"section '{section.id}' title"))
-        entries += [Entry(f"fact:{fact.id}:text", fact.text, f"fact '{fact.id}' text") for fact in section.facts]
+        for fact in section.facts:
+            entries.append(Entry(f"fact:{fact.id}:text", fact.text, f"fact '{fact.id}' text"))
+            entries += _correction_entries("fact", fact)
     for figure in sheet.figures:
         entries.append(Entry(f"figure:{figure.id}:label", figure.label, f"figure '{figure.id}' label"))
         entries.append(Entry(f"figure:{figure.id}:unit", figure.unit, f"figure '{figure.id}' unit"))
-        entries += [Entry(f"claim:{claim.id}:note", claim.note, f"claim '{claim.id}' note")
-                    for claim in figure.claims if claim.note is not None]
+        for claim in figure.claims:
+            if claim.note is not None:
+                entries.append(Entry(f"claim:{claim.id}:note", claim.note, f"claim '{claim.id}' note"))
+            entries += _correction_entries("claim", claim)
+    for contrast in sheet.contrasts:
+        entries.append(Entry(f"contrast:{contrast.id}:title", contrast.title, f"contrast '{contrast.id}' title"))
+        entries.append(Entry(f"contrast:{contrast.id}:meaning", contrast.meaning, f"contrast '{contrast.id}' meaning"))
     entries += [Entry(f"event:{event.id}:text", event.text, f"event '{event.id}' text") for event in sheet.timeline]
     return [entry for entry in entries if entry.text is not None and entry.text.source]
+
+
+def _correction_entries(kind: str, record) -> list[Entry]:
+    """The notes of a record's corrections, and of its withdrawal."""
+    entries = [Entry(f"{kind}:{record.id}:correction-{index}", item.note,
+                     f"{kind} '{record.id}' correction {index} note") for index, item in enumerate(record.corrections, 1)]
+    if record.withdrawn is not None:
+        entries.append(Entry(f"{kind}:{record.id}:withdrawn", record.withdrawn.note, f"{kind} '{record.id}' withdrawal note"))
+    return entries
 
 
 def shared_entries(project: m.Project) -> list[Entry]:
@@ -71,6 +87,8 @@ def shared_entries(project: m.Project) -> list[Entry]:
             entries.append(Entry(f"actor:{actor.id}:name", actor.name, f"actor '{actor.id}' name"))
             if actor.affiliation is not None:
                 entries.append(Entry(f"actor:{actor.id}:affiliation", actor.affiliation, f"actor '{actor.id}' affiliation"))
+            if actor.in_sentence is not None:
+                entries.append(Entry(f"actor:{actor.id}:in_sentence", actor.in_sentence, f"actor '{actor.id}' in a sentence"))
     for source in project.sources.values():
         if source.id and source.note is not None:
             entries.append(Entry(f"source:{source.id}:note", source.note, f"source '{source.id}' note"))
@@ -246,6 +264,8 @@ def update_catalogs(project: m.Project, languages: tuple | None = None, *, carry
                 message = _merged(entry, item)
                 added += item is None
                 fuzzy += "fuzzy" in message["flags"]
+                if message["previous_id"] is None:
+                    del message["previous_id"]  # Babel before 2.15 cannot take None
                 catalog.add(**message)
             gone = [context for context in old if context not in {e.context for e in entries}]
             for context in gone:
