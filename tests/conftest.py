@@ -70,6 +70,7 @@ sheet:
     - id: closure-length
       label: Expected length of the closure
       unit: weeks
+      measures: closure-weeks
       disputed: true
       claims:
         - id: length-council

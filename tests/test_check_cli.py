@@ -104,7 +104,7 @@ def test_text_output_lines_sorted_and_summarised(project, monkeypatch):
     keys = [(m["path"], int(m["line"]), int(m["col"])) for m in parsed]
     assert keys == sorted(keys)
     assert keys == [("factsheets/actors.yaml", 11, 5), ("factsheets/sheets/s.yaml", 12, 19),
-                    ("factsheets/sheets/s.yaml", 38, 13), ("factsheets/sources.yaml", 7, 10)]
+                    ("factsheets/sheets/s.yaml", 39, 13), ("factsheets/sources.yaml", 7, 10)]
     assert lines[1] == ("factsheets/sheets/s.yaml:12:19: error: fact 'bridge-closed', field 'status': 'confirmd' is not a status "
                         "(did you mean 'confirmed'?); use one of confirmed, reported, claimed, disputed [bad-status]")
 

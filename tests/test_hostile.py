@@ -69,10 +69,10 @@ def test_a_28_digit_value_is_a_check_error_not_a_build_crash(desk):
     desk.replace(SHEET_PATH, "value: {at_most: 6}", "value: 1234567890123456789012345678")
     code, output = run(desk, "check")
     assert code == 1
-    assert ("factsheets/sheets/s.yaml:27:18: error: claim 'length-council', field 'value': "
+    assert ("factsheets/sheets/s.yaml:28:18: error: claim 'length-council', field 'value': "
             "'1234567890123456789012345678' is too large or too precise to format and chart") in output
     code, output = run(desk, "build")
-    assert code == 1 and "s.yaml:27:18: error:" in output and not (desk.root / "out").exists()
+    assert code == 1 and "s.yaml:28:18: error:" in output and not (desk.root / "out").exists()
 
 
 def test_a_sheet_with_500_facts_is_refused_with_its_size(desk):

@@ -35,7 +35,7 @@ def test_quote_in_a_claim_is_checked_too(project):
     project.replace(S, "          citations: [bridge-report]\n        - id: length-residents",
                     "          citations: [{source: bridge-report, quote: repairs would take seven weeks}]\n        - id: length-residents")
     (problem,) = project.problems()
-    assert (problem.code, problem.loc.line, problem.loc.column) == ("quote-not-found", 30, 54)
+    assert (problem.code, problem.loc.line, problem.loc.column) == ("quote-not-found", 31, 54)
     assert problem.message.startswith("claim 'length-council': the quote \"repairs would take seven weeks\"")
 
 

@@ -81,7 +81,7 @@ CASES = [
         "factsheets/sheets/s.yaml:14:17: error: fact 'bridge-closed', field 'date': '2025-02-30' is not a real date: February 2025 has no day 30 [bad-date]",
     ], id="date-feb-30"),
     pytest.param([(S, "date: 2025-02\n", "date: 2025-13\n")], [
-        "factsheets/sheets/s.yaml:38:13: error: event 'inspection', field 'date': '2025-13' has no month 13: months run from 01 to 12 [bad-date]",
+        "factsheets/sheets/s.yaml:39:13: error: event 'inspection', field 'date': '2025-13' has no month 13: months run from 01 to 12 [bad-date]",
     ], id="month-13"),
     pytest.param([(SR, "published: 2025-03-04", "published: 2025-03-04T10:00:00")], [
         "factsheets/sources.yaml:5:16: error: source 'bridge-report', field 'published': '2025-03-04T10:00:00' has no time zone: "
@@ -117,16 +117,16 @@ CASES = [
         "add 'disputed: true' [undeclared-dispute]",
     ], id="undeclared-dispute"),
     pytest.param([(S, "{min: 10, max: 12}", "{min: 12, max: 10}")], [
-        "factsheets/sheets/s.yaml:32:18: error: claim 'length-residents', field 'value': range min 12 must be less than max 10 [bad-range]",
+        "factsheets/sheets/s.yaml:33:18: error: claim 'length-residents', field 'value': range min 12 must be less than max 10 [bad-range]",
     ], id="range-min-above-max"),
     pytest.param([(S, "{min: 10, max: 12}", "{min: 10, max: 10}")], [
-        "factsheets/sheets/s.yaml:32:18: error: claim 'length-residents', field 'value': range min 10 must be less than max 10 [bad-range]",
+        "factsheets/sheets/s.yaml:33:18: error: claim 'length-residents', field 'value': range min 10 must be less than max 10 [bad-range]",
     ], id="range-min-equals-max"),
     pytest.param([(S, "{at_most: 6}", "{more_tan: 6000}")], [
-        "factsheets/sheets/s.yaml:27:19: error: claim 'length-council', field 'value': unknown value form 'more_tan' (did you mean 'more_than'?) [unknown-key]",
+        "factsheets/sheets/s.yaml:28:19: error: claim 'length-council', field 'value': unknown value form 'more_tan' (did you mean 'more_than'?) [unknown-key]",
     ], id="unknown-value-form"),
     pytest.param([(S, "value: {at_most: 6}", "value: 012")], [
-        "factsheets/sheets/s.yaml:27:18: error: claim 'length-council', field 'value': expected a number written in digits like 6000 or 6_000, got '012' [bad-number]",
+        "factsheets/sheets/s.yaml:28:18: error: claim 'length-council', field 'value': expected a number written in digits like 6000 or 6_000, got '012' [bad-number]",
     ], id="number-leading-zero"),
     pytest.param([(S, "{at_most: 6}", "{more_than: 6000}")], [], id="value-more-than-ok"),
     pytest.param([(S, "value: {at_most: 6}", "value: 6_000")], [], id="value-grouped-digits-ok"),
@@ -136,11 +136,11 @@ CASES = [
         "correct the date, or move the sheet's as_of forward [date-after-as-of]",
     ], id="fact-after-as-of"),
     pytest.param([(S, "date: 2025-02\n", "date: 2025-04\n")], [
-        "factsheets/sheets/s.yaml:37:7: error: event 'inspection' has date 2025-04, after the sheet's as_of 2025-03-05: "
+        "factsheets/sheets/s.yaml:38:7: error: event 'inspection' has date 2025-04, after the sheet's as_of 2025-03-05: "
         "correct the date, or move the sheet's as_of forward [date-after-as-of]",
     ], id="event-after-as-of"),
     pytest.param([(S, "          as_of: 2025-03-04\n          attribution: council", "          as_of: 2025-03-06\n          attribution: council")], [
-        "factsheets/sheets/s.yaml:26:11: error: claim 'length-council' has as_of 2025-03-06, after the sheet's as_of 2025-03-05: "
+        "factsheets/sheets/s.yaml:27:11: error: claim 'length-council' has as_of 2025-03-06, after the sheet's as_of 2025-03-05: "
         "correct the date, or move the sheet's as_of forward [date-after-as-of]",
     ], id="claim-after-as-of"),
     pytest.param([(S, "date: 2025-02\n", "date: 2025-03\n")], [], id="event-in-as-of-month-ok"),

@@ -142,6 +142,15 @@ class Value:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction:
+    """A dated note a reader sees: what was corrected in a record, or why it was withdrawn."""
+
+    date: PartialDate
+    note: Text
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One party's statement of a figure."""
 
@@ -152,6 +161,9 @@ class Claim:
     citations: tuple
     loc: Loc
     note: Text | None = None
+    measures: str | None = None  # what this claim counts, when the editor states it: must be its figure's
+    corrections: tuple = ()
+    withdrawn: Correction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +177,7 @@ class Figure:
     loc: Loc
     disputed: bool = False
     key: bool = False
+    measures: str = ""  # the one quantity every claim counts (a slug), so two quantities are never mixed
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +192,19 @@ class Fact:
     loc: Loc
     date: PartialDate | None = None
     key: bool = False
+    corrections: tuple = ()
+    withdrawn: Correction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contrast:
+    """Two figures that count different things, set side by side with a sentence saying what the contrast means."""
+
+    id: str
+    title: Text
+    figures: tuple  # two figure ids of the same sheet
+    meaning: Text
+    loc: Loc
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +241,7 @@ class Sheet:
     loc: Loc
     figures: tuple = ()
     timeline: tuple = ()
+    contrasts: tuple = ()
 
     def facts(self) -> list:
         """Every fact on the sheet, in order."""
@@ -236,7 +263,9 @@ class Source:
     author: str | Unknown = UNKNOWN
     accessed: PartialDate | Unknown = UNKNOWN
     archive: str | None = None
-    note: Text | None = None
+    note: Text | None = None  # for readers: printed in the source list, and translated
+    desk_note: str | None = None  # for the desk only: never printed
+    paragraphs_after: str | None = None  # the archived copy's line after which its body paragraphs are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +277,7 @@ class Actor:
     kind: str
     loc: Loc
     affiliation: Text | None = None
+    in_sentence: Text | None = None  # the name as it reads inside a sentence ("reports cited without a source")
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,7 +167,7 @@ def _register_inner_ids(sheet: m.Sheet, ids: dict, problems: Problems) -> None:
 
 
 def inner_records(sheet: m.Sheet):
-    """Yield (record, kind) for every section, fact, figure, claim and event of a sheet."""
+    """Yield (record, kind) for every section, fact, figure, claim, event and contrast of a sheet."""
     for section in sheet.sections:
         yield section, "section"
         for fact in section.facts:
@@ -178,6 +178,8 @@ def inner_records(sheet: m.Sheet):
             yield claim, "claim"
     for event in sheet.timeline:
         yield event, "event"
+    for contrast in sheet.contrasts:
+        yield contrast, "contrast"
 
 
 def _article(word: str) -> str:

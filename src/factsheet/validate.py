@@ -458,6 +458,7 @@ ACTOR_FIELDS = {
     "name": Field(text, required=True),
     "kind": Field(one_of(m.ACTOR_KINDS, "actor kind"), required=True),
     "affiliation": Field(text),
+    "in_sentence": Field(text),
 }
 
 SOURCE_FIELDS = {
@@ -471,7 +472,9 @@ SOURCE_FIELDS = {
     "author": Field(string_or_unknown, default=m.UNKNOWN),
     "accessed": Field(day_or_unknown, default=m.UNKNOWN),
     "archive": Field(lambda r, n: _archive_name(r, n)),
+    "paragraphs_after": Field(exact_string),
     "note": Field(text),
+    "desk_note": Field(string),
 }
 
 
@@ -495,14 +498,62 @@ def _archive_name(r: Reader, node: Node) -> str:
     return value
 
 
+CORRECTION_FIELDS = {
+    "date": Field(partial_date, required=True, hint="the day the correction was made"),
+    "note": Field(text, required=True, hint="what was wrong and what changed, for readers"),
+}
+
+
+def correction(r: Reader, node: Node) -> m.Correction:
+    """{date, note}: a dated note for readers."""
+    values = r.record(node, CORRECTION_FIELDS, "correction")
+    if not values or values["date"] is None or values["note"] is None:
+        raise FieldError("", SKIP)
+    return m.Correction(values["date"], values["note"], values["_loc"])
+
+
+def corrections(r: Reader, node: Node) -> tuple:
+    """A list of {date, note}."""
+    if not isinstance(node, Seq):
+        raise FieldError(f"expected a list of corrections like [{{date: 2025-07-02, note: ...}}], got {node.describe()}",
+                         "wrong-type")
+    result = []
+    for item in node.items:
+        try:
+            result.append(correction(r, item))
+        except FieldError as exc:
+            if exc.code != SKIP:
+                r.problems.error(item.loc, exc.code, f"{r.context}: {exc.message}")
+    return tuple(result)
+
+
+# Words an editor may reach for that are not statuses: each says what to write instead.
+NOT_STATUSES = {
+    "retracted": "to take a fact back, keep its status and add withdrawn: {date: ..., note: ...}",
+    "withdrawn": "to take a fact back, keep its status and add withdrawn: {date: ..., note: ...}",
+    "corrected": "to correct a fact, fix its text and add corrections: [{date: ..., note: ...}]",
+    "unconfirmed": "use reported (a source says so) or claimed (a party asserts it)",
+}
+
+
+def status(r: Reader, node: Node) -> str:
+    """One of the statuses; words that are not statuses get advice on what to write instead."""
+    value = string(r, node)
+    if value in NOT_STATUSES:
+        raise FieldError(f"'{value}' is not a status: {NOT_STATUSES[value]}", "bad-status")
+    return one_of(m.STATUSES, "status")(r, node)
+
+
 FACT_FIELDS = {
     "id": Field(slug, required=True),
     "text": Field(text, required=True),
-    "status": Field(one_of(m.STATUSES, "status"), required=True, hint=f"one of {', '.join(m.STATUSES)}"),
+    "status": Field(status, required=True, hint=f"one of {', '.join(m.STATUSES)}"),
     "attribution": Field(attribution, required=True, hint="the id of the actor who says so"),
     "date": Field(partial_date),
     "key": Field(boolean, default=False),
     "citations": Field(citations, required=True, hint="every fact needs at least one citation"),
+    "corrections": Field(corrections, default=()),
+    "withdrawn": Field(correction),
 }
 
 CLAIM_FIELDS = {
@@ -512,13 +563,16 @@ CLAIM_FIELDS = {
     "attribution": Field(attribution, required=True),
     "citations": Field(citations, required=True, hint="every claim needs at least one citation"),
     "note": Field(text),
+    "measures": Field(slug),
+    "corrections": Field(corrections, default=()),
+    "withdrawn": Field(correction),
 }
 
 
 def read_actor(r: Reader, node: Node, owner: str) -> m.Actor | None:
     """Read one actor record."""
     v = r.record(node, ACTOR_FIELDS, owner)
-    return v and m.Actor(v["id"], v["name"], v["kind"], v["_loc"], v["affiliation"])
+    return v and m.Actor(v["id"], v["name"], v["kind"], v["_loc"], v["affiliation"], v["in_sentence"])
 
 
 def read_source(r: Reader, node: Node, owner: str) -> m.Source | None:
@@ -527,26 +581,29 @@ def read_source(r: Reader, node: Node, owner: str) -> m.Source | None:
     if not v:
         return None
     return m.Source(v["id"], v["title"], v["publisher"], v["published"], v["language"], v["_loc"],
-                    v["translated_title"] or {}, v["url"], v["author"], v["accessed"], v["archive"], v["note"])
+                    v["translated_title"] or {}, v["url"], v["author"], v["accessed"], v["archive"], v["note"],
+                    v["desk_note"], v["paragraphs_after"])
 
 
 def read_fact(r: Reader, node: Node, owner: str) -> m.Fact | None:
     """Read one fact record."""
     v = r.record(node, FACT_FIELDS, owner)
     return v and m.Fact(v["id"], v["text"], v["status"], v["attribution"], v["citations"] or (), v["_loc"],
-                        v["date"], bool(v["key"]))
+                        v["date"], bool(v["key"]), v["corrections"] or (), v["withdrawn"])
 
 
 def read_claim(r: Reader, node: Node, owner: str) -> m.Claim | None:
     """Read one claim of a figure."""
     v = r.record(node, CLAIM_FIELDS, owner)
-    return v and m.Claim(v["id"], v["value"], v["as_of"], v["attribution"], v["citations"] or (), v["_loc"], v["note"])
+    return v and m.Claim(v["id"], v["value"], v["as_of"], v["attribution"], v["citations"] or (), v["_loc"], v["note"],
+                         v["measures"], v["corrections"] or (), v["withdrawn"])
 
 
 FIGURE_FIELDS = {
     "id": Field(slug, required=True),
     "label": Field(text, required=True),
     "unit": Field(text, required=True, hint="the counted noun, like 'soldiers'"),
+    "measures": Field(slug, required=True, hint="an id for the one quantity every claim counts, like kursk-deaths"),
     "disputed": Field(boolean, default=False),
     "key": Field(boolean, default=False),
     "claims": Field(lambda r, n: r.items(n, "claim", "figure", read_claim, minimum=1), required=True),
@@ -569,7 +626,8 @@ EVENT_FIELDS = {
 def read_figure(r: Reader, node: Node, owner: str) -> m.Figure | None:
     """Read one figure with its claims."""
     v = r.record(node, FIGURE_FIELDS, owner)
-    return v and m.Figure(v["id"], v["label"], v["unit"], v["claims"] or (), v["_loc"], bool(v["disputed"]), bool(v["key"]))
+    return v and m.Figure(v["id"], v["label"], v["unit"], v["claims"] or (), v["_loc"], bool(v["disputed"]), bool(v["key"]),
+                          v["measures"] or "")
 
 
 def read_section(r: Reader, node: Node, owner: str) -> m.Section | None:
@@ -593,7 +651,27 @@ SHEET_FIELDS = {
     "sections": Field(lambda r, n: r.items(n, "section", "sheet", read_section, minimum=1), required=True),
     "figures": Field(lambda r, n: r.items(n, "figure", "sheet", read_figure), default=()),
     "timeline": Field(lambda r, n: r.items(n, "event", "sheet", read_event), default=()),
+    "contrasts": Field(lambda r, n: r.items(n, "contrast", "sheet", read_contrast), default=()),
 }
+
+CONTRAST_FIELDS = {
+    "id": Field(slug, required=True),
+    "title": Field(text, required=True, hint="a heading naming both quantities"),
+    "figures": Field(lambda r, n: _two_ids(r, n), required=True, hint="the ids of the two figures set side by side"),
+    "meaning": Field(text, required=True, hint="a plain sentence saying what the contrast means"),
+}
+
+
+def _two_ids(r: Reader, node: Node) -> tuple:
+    if not isinstance(node, Seq) or len(node.items) != 2:
+        raise FieldError("expected the ids of exactly two figures, like [reported-deaths, coffins-shown]", "wrong-type")
+    return tuple(slug(r, item) for item in node.items)
+
+
+def read_contrast(r: Reader, node: Node, owner: str) -> m.Contrast | None:
+    """Read one contrast between two figures of different quantities."""
+    v = r.record(node, CONTRAST_FIELDS, owner)
+    return v and m.Contrast(v["id"], v["title"], v["figures"] or (), v["meaning"], v["_loc"])
 
 
 def read_sheet(r: Reader, node: Node, owner: str, default_languages: tuple) -> m.Sheet | None:
@@ -602,7 +680,7 @@ def read_sheet(r: Reader, node: Node, owner: str, default_languages: tuple) -> m
     if not v:
         return None
     return m.Sheet(v["id"], v["title"], v["summary"], v["as_of"], v["languages"] or default_languages,
-                   v["sections"] or (), v["_loc"], v["figures"] or (), v["timeline"] or ())
+                   v["sections"] or (), v["_loc"], v["figures"] or (), v["timeline"] or (), v["contrasts"] or ())
 
 
 SETTINGS_FIELDS = {
