@@ -7,6 +7,7 @@ CHECKS; `check()` runs them all and returns every problem, sorted.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -241,13 +242,23 @@ def quotes_match_archive(project: m.Project, problems: Problems) -> None:
                 continue
             if source.id not in archived:
                 archived[source.id] = _read_archive(project, archive_dir, source)
-            text = archived[source.id]
-            if text is None:
+            copy = archived[source.id]
+            if copy is None:
                 unverifiable.setdefault(source.id, []).append(citation)
-            elif normalize_for_quotes(citation.quote) not in text:
+                continue
+            quote = normalize_for_quotes(citation.quote)
+            if quote not in copy.text:
                 problems.error(citation.quote_loc or citation.loc, "quote-not-found",
                                f"{_name(kind, record)}: the quote \"{_clip(citation.quote)}\" does not occur in the "
                                f"archived copy of '{source.id}': copy it exactly from the article")
+                continue
+            _quote_in_paragraph(kind, record, citation, quote, source, copy, problems)
+    for source_id, copy in archived.items():
+        source = project.sources[source_id]
+        if copy is not None and source.paragraphs_after and copy.paragraphs is None:
+            problems.error(source.loc, "bad-paragraphs-after",
+                           f"source '{source_id}': no line of its archived copy reads \"{_clip(source.paragraphs_after)}\", "
+                           "so paragraph locators cannot be checked: copy the line exactly from the archived file")
     for source_id, citations in unverifiable.items():
         source = project.sources[source_id]
         reason = (f"its archived copy '{source.archive}' was not found in {archive_dir}" if source.archive and archive_dir
@@ -275,16 +286,52 @@ def reads_stay_inside(project: m.Project, problems: Problems) -> None:
                            "project: put the file itself in the archive")
 
 
-def _read_archive(project: m.Project, archive_dir, source: m.Source) -> str | None:
+PARAGRAPH = re.compile(r"^paragraphs? (\d+)(?:\s*(?:-|–|to|and)\s*(\d+))?$")
+
+
+@dataclass(frozen=True)
+class ArchivedCopy:
+    """An archived source, folded for quote matching: whole, and by body paragraph when the source says where they start."""
+
+    text: str
+    paragraphs: list | None
+
+
+def _read_archive(project: m.Project, archive_dir, source: m.Source) -> ArchivedCopy | None:
     if archive_dir is None or not source.archive:
         return None
     path = archive_dir / source.archive
     if not project.readable(path):
         return None  # a symlink in the archive leading elsewhere: reported by reads_stay_inside
     try:
-        return normalize_for_quotes(path.read_text(encoding="utf-8", errors="replace"))
+        raw = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+    paragraphs = None
+    if source.paragraphs_after:
+        lines = [line.strip() for line in raw.splitlines()]
+        if source.paragraphs_after.strip() in lines:
+            start = lines.index(source.paragraphs_after.strip()) + 1
+            paragraphs = [normalize_for_quotes(line) for line in lines[start:] if line]
+    return ArchivedCopy(normalize_for_quotes(raw), paragraphs)
+
+
+def _quote_in_paragraph(kind: str, record, citation: m.Citation, quote: str, source: m.Source, copy: ArchivedCopy,
+                        problems: Problems) -> None:
+    """A quote whose citation names a paragraph must lie in that paragraph (or range of paragraphs)."""
+    match = PARAGRAPH.match((citation.locator or "").strip().lower())
+    if not match or copy.paragraphs is None:
+        return
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if " ".join(copy.paragraphs[first - 1:last]).find(quote) >= 0:
+        return
+    found = [index for index, paragraph in enumerate(copy.paragraphs, 1) if quote in paragraph]
+    where = f"it is in paragraph {found[0]}" if found else "it runs across paragraphs"
+    problems.error(citation.quote_loc or citation.loc, "quote-wrong-paragraph",
+                   f"{_name(kind, record)}: the quote \"{_clip(citation.quote)}\" is not in {citation.locator} of "
+                   f"'{source.id}' ({where}, counting the lines after \"{_clip(source.paragraphs_after, 30)}\"): "
+                   "fix the locator")
 
 
 def _name(kind: str, record) -> str:
@@ -300,6 +347,67 @@ def _suggest(name: str, known: dict) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
+
+
+@rule
+def one_quantity_per_figure(project: m.Project, problems: Problems) -> None:
+    """Every claim of a figure counts what the figure counts: two quantities are never drawn as rival estimates."""
+    for sheet in project.sheets.values():
+        for figure in sheet.figures:
+            for claim in figure.claims:
+                if claim.measures and figure.measures and claim.measures != figure.measures:
+                    problems.error(claim.loc, "mixed-quantities",
+                                   f"claim '{claim.id}' counts '{claim.measures}' but figure '{figure.id}' counts "
+                                   f"'{figure.measures}': a figure's claims are rival estimates of one quantity, so "
+                                   f"give this claim a figure of its own and set the two side by side in a contrast")
+
+
+@rule
+def contrasts_compare_different_quantities(project: m.Project, problems: Problems) -> None:
+    """A contrast sets two existing figures of the same sheet side by side, and they count different things."""
+    for sheet in project.sheets.values():
+        figures = {figure.id: figure for figure in sheet.figures}
+        for contrast in sheet.contrasts:
+            unknown = [figure_id for figure_id in contrast.figures if figure_id not in figures]
+            for figure_id in unknown:
+                close = difflib.get_close_matches(figure_id, list(figures), n=1)
+                advice = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.error(contrast.loc, "unknown-figure",
+                               f"contrast '{contrast.id}' names figure '{figure_id}', which sheet '{sheet.id}' does not "
+                               f"have{advice}: name two of its figures")
+            if unknown or len(contrast.figures) != 2:
+                continue
+            first, second = (figures[figure_id] for figure_id in contrast.figures)
+            if first.id == second.id:
+                problems.error(contrast.loc, "bad-contrast",
+                               f"contrast '{contrast.id}' names figure '{first.id}' twice: name two different figures")
+            elif first.measures == second.measures:
+                problems.error(contrast.loc, "bad-contrast",
+                               f"contrast '{contrast.id}': figures '{first.id}' and '{second.id}' both count "
+                               f"'{first.measures}': estimates of one quantity belong in one figure with a claim each "
+                               "(marked disputed if they disagree), not in a contrast")
+
+
+@rule
+def withdrawn_evidence(project: m.Project, problems: Problems) -> None:
+    """Warn when a record rests on the same quote as a withdrawn one: the evidence may need a second look."""
+    withdrawn: dict = {}
+    for kind, record, citations in cited_records(project):
+        if getattr(record, "withdrawn", None) is not None:
+            for citation in citations:
+                if citation.quote:
+                    withdrawn.setdefault((citation.source, normalize_for_quotes(citation.quote)), (kind, record))
+    if not withdrawn:
+        return
+    for kind, record, citations in cited_records(project):
+        if getattr(record, "withdrawn", None) is not None:
+            continue
+        for citation in citations:
+            if citation.quote and (citation.source, normalize_for_quotes(citation.quote)) in withdrawn:
+                other_kind, other = withdrawn[(citation.source, normalize_for_quotes(citation.quote))]
+                problems.warning(citation.quote_loc or citation.loc, "rests-on-withdrawn",
+                                 f"{_name(kind, record)} rests on the same quote from '{citation.source}' as "
+                                 f"{_name(other_kind, other)}, which was withdrawn: check that it still stands")
 
 
 @rule

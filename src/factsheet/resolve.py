@@ -29,8 +29,11 @@ LABELS = {
     "scale_linear": N_("Linear scale"),
     "scale_log": N_("Logarithmic scale: each step is ten times the one before"),
     "open_ended": N_("Arrow: no upper limit given"),
-    "no_url": N_("address not recorded"),
     "publisher_unknown": N_("Publisher unknown"),
+    "corrections": N_("Corrections"),
+    "corrected": N_("Corrected {date}"),
+    "withdrawn": N_("Withdrawn {date}"),
+    "contrast_note": N_("Two different quantities, not rival estimates"),
     "build": N_("Build {id}"),
 }
 
@@ -57,6 +60,28 @@ class RFact:
     date: str | None
     citations: tuple
     key: bool
+    corrected: str | None = None  # "Corrected 2 July 2025" when the fact carries corrections
+
+
+@dataclass(frozen=True, slots=True)
+class RCorrection:
+    """A dated line of the Corrections block: a record corrected, or withdrawn, and why."""
+
+    kind: str  # corrected | withdrawn
+    label: str  # "Corrected 2 July 2025"
+    subject: RText  # the record as it now reads (corrected), or as it read (withdrawn)
+    note: RText
+    record: str  # "fact 'x'"
+
+
+@dataclass(frozen=True, slots=True)
+class RContrast:
+    """Two figures of different quantities, side by side, and what the contrast means."""
+
+    id: str
+    title: RText
+    meaning: RText
+    sides: tuple  # two RFigure
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +104,7 @@ class RClaim:
     as_of: str
     citations: tuple
     note: RText | None = None
+    corrected: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +161,24 @@ class ResolvedSheet:
     notices: tuple
     translator: Translator  # for interface messages whose form depends on a count
     keywords: tuple = field(default=())
+    contrasts: tuple = ()
+    corrections: tuple = ()
+
+    def rtexts(self):
+        """Every content text shown, once each (a dated fact is also a timeline entry: the same text)."""
+        seen = {}
+        texts = [self.title, self.summary]
+        for section in self.sections:
+            texts += [section.title] + [fact.text for fact in section.facts]
+        for figure in (*self.figures, *(side for c in self.contrasts for side in c.sides)):
+            texts += [figure.label, figure.unit] + [claim.note for claim in figure.claims if claim.note]
+        texts += [text for c in self.contrasts for text in (c.title, c.meaning)]
+        texts += [text for c in self.corrections for text in (c.subject, c.note)]
+        texts += [entry.text for entry in self.timeline]
+        texts += [source.note for source in self.sources if source.note]
+        for text in texts:
+            seen.setdefault(text.where, text)
+        return list(seen.values())
 
     def texts(self):
         """Every string that will be drawn, with where it comes from (for glyph checks)."""
@@ -166,6 +210,19 @@ class ResolvedSheet:
         for entry in self.timeline:
             yield entry.date, f"{entry.text.where} date"
             yield entry.text.text, entry.text.where
+        for contrast in self.contrasts:
+            yield contrast.title.text, contrast.title.where
+            yield contrast.meaning.text, contrast.meaning.where
+            for side in contrast.sides:
+                yield side.label.text, side.label.where
+                yield side.unit.text, side.unit.where
+                for claim in side.claims:
+                    yield claim.value_text, f"claim '{claim.id}' value"
+                    yield claim.attribution, f"claim '{claim.id}' attribution"
+        for item in self.corrections:
+            yield item.label, f"{item.record} correction"
+            yield item.subject.text, item.subject.where
+            yield item.note.text, item.note.where
         for source in self.sources:
             for value, name in ((source.title, "title"), (source.translated_title, "translated_title"),
                                 (source.publisher, "publisher"), (source.published, "published"), (source.url, "url")):
@@ -208,7 +265,10 @@ class _Resolver:
         return tuple(sorted(result))
 
     def actor_name(self, actor_id: str) -> str:
+        """An actor as named inside a sentence ("according to ..."): its in_sentence form where it has one."""
         actor = self.project.actors[actor_id]
+        if actor.in_sentence is not None:
+            return self.text(actor.in_sentence, f"actor '{actor_id}' in a sentence").text
         return self.text(actor.name, f"actor '{actor_id}' name").text
 
     def attribution(self, attribution: m.Attribution) -> str:
@@ -217,24 +277,65 @@ class _Resolver:
             return self.t.gettext("{who}, as reported by {via}", who=who, via=self.actor_name(attribution.via))
         return who
 
+    def corrected(self, record) -> str | None:
+        """'Corrected <date of the latest correction>', for a record that carries corrections."""
+        if not record.corrections:
+            return None
+        latest = max(record.corrections, key=lambda c: c.date.latest()).date
+        return self.labels["corrected"].format(date=format_partial_date(latest, self.t.locale))
+
     def fact(self, fact: m.Fact) -> RFact:
         return RFact(fact.id, self.text(fact.text, f"fact '{fact.id}' text"), fact.status,
                      self.t.gettext(STATUS_LABELS[fact.status]), self.attribution(fact.attribution),
                      format_partial_date(fact.date, self.t.locale) if fact.date else None,
-                     self.cite(fact.citations), fact.key)
+                     self.cite(fact.citations), fact.key, self.corrected(fact))
 
     def claim(self, claim: m.Claim, unit: RText) -> RClaim:
         note = self.text(claim.note, f"claim '{claim.id}' note") if claim.note else None
         return RClaim(claim.id, claim.value, format_value(claim.value, unit.text, self.t), self.attribution(claim.attribution),
-                      format_partial_date(claim.as_of, self.t.locale), self.cite(claim.citations), note)
+                      format_partial_date(claim.as_of, self.t.locale), self.cite(claim.citations), note,
+                      self.corrected(claim))
 
     def figure(self, figure: m.Figure) -> RFigure:
         unit = self.text(figure.unit, f"figure '{figure.id}' unit")
         return RFigure(figure.id, self.text(figure.label, f"figure '{figure.id}' label"), unit, figure.disputed, figure.key,
-                       tuple(self.claim(c, unit) for c in figure.claims))
+                       tuple(self.claim(c, unit) for c in figure.claims if c.withdrawn is None))
+
+    def contrast(self, contrast: m.Contrast, figures: dict) -> RContrast:
+        return RContrast(contrast.id, self.text(contrast.title, f"contrast '{contrast.id}' title"),
+                         self.text(contrast.meaning, f"contrast '{contrast.id}' meaning"),
+                         tuple(self.figure(figures[figure_id]) for figure_id in contrast.figures))
+
+    def corrections(self) -> tuple:
+        """Every withdrawal and correction of the sheet's facts and claims, oldest first."""
+        items = []
+        for record, kind in [(f, "fact") for f in self.sheet.facts()] + \
+                [(c, "claim") for figure in self.sheet.figures for c in figure.claims]:
+            subject = (self.text(record.text, f"fact '{record.id}' text") if kind == "fact" else
+                       self._claim_subject(record))
+            if record.withdrawn is not None:
+                items.append((record.withdrawn.date, RCorrection(
+                    "withdrawn", self.labels["withdrawn"].format(date=format_partial_date(record.withdrawn.date, self.t.locale)),
+                    subject, self.text(record.withdrawn.note, f"{kind} '{record.id}' withdrawal note"),
+                    f"{kind} '{record.id}'")))
+            for index, item in enumerate(record.corrections, 1):
+                items.append((item.date, RCorrection(
+                    "corrected", self.labels["corrected"].format(date=format_partial_date(item.date, self.t.locale)),
+                    subject, self.text(item.note, f"{kind} '{record.id}' correction {index} note"), f"{kind} '{record.id}'")))
+        items.sort(key=lambda pair: (pair[0].earliest(), pair[0].latest()))
+        return tuple(item for _, item in items)
+
+    def _claim_subject(self, claim: m.Claim) -> RText:
+        figure = next(f for f in self.sheet.figures if claim in f.claims)
+        unit = self.text(figure.unit, f"figure '{figure.id}' unit")
+        label = self.text(figure.label, f"figure '{figure.id}' label")
+        value = format_value(claim.value, unit.text, self.t)
+        who = self.labels["according_to"].format(who=self.attribution(claim.attribution))
+        return RText(f"{label.text}: {value} ({who})", label.where, label.fallback or unit.fallback, label.unreviewed)
 
     def timeline(self, facts: list) -> tuple:
-        dated = [(fact.date, fact.text, f"fact '{fact.id}' text", fact.citations) for fact in facts if fact.date]
+        dated = [(fact.date, fact.text, f"fact '{fact.id}' text", fact.citations) for fact in facts
+                 if fact.date and fact.withdrawn is None]
         dated += [(event.date, event.text, f"event '{event.id}' text", event.citations) for event in self.sheet.timeline]
         dated.sort(key=lambda item: (item[0].earliest(), item[0].latest()))
         return tuple(REntry(format_partial_date(date, self.t.locale), self.text(text, where), self.cite(citations))
@@ -251,10 +352,16 @@ class _Resolver:
 
     def resolve(self) -> ResolvedSheet:
         sheet = self.sheet
-        sections = tuple(RSection(s.id, self.text(s.title, f"section '{s.id}' title"), tuple(self.fact(f) for f in s.facts))
+        # A withdrawn fact is not shown as a fact: the Corrections block lists it, with its note.
+        sections = tuple(RSection(s.id, self.text(s.title, f"section '{s.id}' title"),
+                                  tuple(self.fact(f) for f in s.facts if f.withdrawn is None))
                          for s in sheet.sections)
-        figures = tuple(self.figure(f) for f in sheet.figures)
+        in_contrasts = {figure_id for contrast in sheet.contrasts for figure_id in contrast.figures}
+        by_id = {figure.id: figure for figure in sheet.figures}
+        contrasts = tuple(self.contrast(c, by_id) for c in sheet.contrasts)
+        figures = tuple(self.figure(f) for f in sheet.figures if f.id not in in_contrasts)
         timeline = self.timeline(sheet.facts())
+        corrections = self.corrections()
         sources = tuple(self.source(source_id, number) for source_id, number in self.numbers.items())
         resolved = ResolvedSheet(
             sheet.id, self.language, self.source_language,
@@ -262,16 +369,14 @@ class _Resolver:
             format_partial_date(sheet.as_of, self.t.locale),
             organisation_name(self.project, self.language),
             sections, figures, timeline, sources, self.labels, (), self.t,
-            keywords=tuple(dict.fromkeys(s.title.text for s in sections)),
+            keywords=tuple(dict.fromkeys(s.title.text for s in sections)), contrasts=contrasts, corrections=corrections,
         )
         return _with_notices(resolved, self.t)
 
 
 def _with_notices(sheet: ResolvedSheet, t: Translator) -> ResolvedSheet:
     """Add the translated notices a reader must see: fallbacks and unreviewed translation."""
-    texts = [sheet.title, sheet.summary] + [s.title for s in sheet.sections] + \
-            [f.text for s in sheet.sections for f in s.facts] + [e.text for e in sheet.timeline] + \
-            [f.label for f in sheet.figures]
+    texts = sheet.rtexts()
     notices = []
     if any(text.unreviewed for text in texts):
         notices.append(t.gettext("This translation has not yet been reviewed by a person."))

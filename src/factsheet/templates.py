@@ -40,6 +40,8 @@ BLOCK_OPTIONS: dict[str, dict[str, Field]] = {
     "sections": {},
     "key-facts": {"limit": Field(lambda r, n: _count(r, n), default=None)},
     "disputed-figures": {"chart": Field(boolean, default=True)},
+    "contrasts": {},
+    "corrections": {},
     "timeline": {},
     "sources": {"style": Field(lambda r, n: _choice(r, n, ("full", "short")), default="full")},
 }

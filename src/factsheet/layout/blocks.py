@@ -139,7 +139,8 @@ def summary(ctx: Context, options: dict) -> list:
 
 def _claim_cell(ctx: Context, figure: RFigure, claim) -> list:
     value = ctx.para(ctx.m(claim.value_text, "figures") + (" †" if figure.unit.fallback else ""), "figure")
-    who = ctx.para(ctx.m(ctx.label("according_to", who=claim.attribution)) + ctx.cites(claim.citations), "small")
+    who = ctx.para(ctx.m(ctx.label("according_to", who=claim.attribution)) + ctx.cites(claim.citations)
+                   + _corrected_mark(ctx, claim.corrected), "small")
     cell = [value, who]
     if claim.note:
         cell.append(ctx.para(ctx.rtext(claim.note), "small", textColor=ctx.colour("ink")))
@@ -186,11 +187,18 @@ def key_figures(ctx: Context, options: dict) -> list:
 
 
 def fact_row(ctx: Context, fact: RFact) -> list:
-    """A fact as [badge, text with attribution and citation links]."""
+    """A fact as [badge, text with attribution and citation links], and its correction mark."""
     text = (f"{ctx.rtext(fact.text)} "
             f"<font color=\"{ctx.hex('muted')}\">{ctx.m(ctx.label('according_to', who=fact.attribution))}</font>"
-            f"{ctx.cites(fact.citations)}")
+            f"{ctx.cites(fact.citations)}{_corrected_mark(ctx, fact.corrected)}")
     return [badge(ctx, fact.status, fact.status_label), ctx.para(text)]
+
+
+def _corrected_mark(ctx: Context, label: str | None) -> str:
+    """' [Corrected 2 July 2025]', linked to the Corrections block, for a corrected record."""
+    if not label:
+        return ""
+    return (f' <a href="#corrections" color="{ctx.hex("disputed")}">[{ctx.m(label)}]</a>')
 
 
 def facts_table(ctx: Context, facts: list) -> Table:
@@ -270,6 +278,50 @@ def disputed_figures(ctx: Context, options: dict) -> list:
     return story
 
 
+@builder("contrasts")
+def contrasts(ctx: Context, options: dict) -> list:
+    """Two figures that count different things side by side, each with its own label, value and source,
+    and the sentence saying what the contrast means; never one axis, never a "versus" of estimates."""
+    story: list = []
+    for contrast in ctx.sheet.contrasts:
+        gap = 10
+        half = (ctx.width - 16 - gap) / 2
+        cells = []
+        for side in contrast.sides:
+            cell = [ctx.para(ctx.rtext(side.label, "heading"), "label")]
+            for claim in side.claims:
+                cell += _claim_cell(ctx, side, claim)
+            cells.append(cell)
+        inner = table([[cells[0], "", cells[1]]], [half, gap, half],
+                      [("LINEBEFORE", (2, 0), (2, 0), 0.5, ctx.colour("rule")), ("LEFTPADDING", (2, 0), (2, 0), gap)], ctx)
+        kind = ctx.para(ctx.m(ctx.label("contrast_note")), "small", textColor=ctx.colour("muted"))
+        meaning = ctx.para(ctx.rtext(contrast.meaning))
+        box = table([[inner], [kind], [meaning]], [ctx.width],
+                    [("BOX", (0, 0), (-1, -1), 0.6, ctx.colour("rule")),
+                     ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                     ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                     ("BACKGROUND", (0, 2), (-1, 2), ctx.colour("box"))], ctx)
+        title = heading(ctx, contrast.title.text + (" †" if contrast.title.fallback else ""), f"contrast-{contrast.id}")
+        story += [KeepTogether([title, box]), Spacer(1, 6)]
+    return story
+
+
+@builder("corrections")
+def corrections(ctx: Context, options: dict) -> list:
+    """Every correction and withdrawal, dated, with its note: nothing is taken back silently."""
+    if not ctx.sheet.corrections:
+        return []
+    rows = [[ctx.para(ctx.m(item.label, "heading"), "label", textColor=ctx.colour("disputed")),
+             ctx.para(f"{ctx.rtext(item.subject)}<br/>"
+                      f"<font color=\"{ctx.hex('muted')}\">{ctx.rtext(item.note)}</font>", "small",
+                      textColor=ctx.colour("ink"))]
+            for item in ctx.sheet.corrections]
+    date_width = 92
+    body = table(rows, [date_width, ctx.width - date_width], [("BOTTOMPADDING", (0, 0), (-1, -1), 3.5)], ctx)
+    anchor = ctx.para('<a name="corrections"/>', "small")
+    return [CondPageBreak(60), heading(ctx, ctx.label("corrections"), "corrections"), anchor, body]
+
+
 def _locale(ctx: Context):
     return ctx.sheet.translator.locale
 
@@ -303,10 +355,8 @@ def sources(ctx: Context, options: dict) -> list:
                  (ctx.m(source.published), source.published)]
         link = safe_link(source.url)
         if not short:
-            if link:
+            if link:  # a source without a recorded address shows none: nothing to follow, nothing to explain
                 parts.append((f'<a href={quoteattr(link)} color="{ctx.hex("accent")}">{ctx.m(link)}</a>', link))
-            else:
-                parts.append((f'<font color="{ctx.hex("muted")}">{ctx.m(ctx.label("no_url"))}</font>', ctx.label("no_url")))
         text = _sentences(parts)
         if source.note and not short:
             text += f' <font color="{ctx.hex("muted")}">{ctx.rtext(source.note)}</font>'

@@ -164,6 +164,28 @@ def _sheet_section(item: Attachment, resolved, t) -> tuple[list[str], str]:
                          wanted=_language_name(item.wanted, t.language), language=_language_name(item.language, t.language))
         lines.insert(0, f"[{note}]")
         markup.insert(0, f"<p><strong>{html.escape(note)}</strong></p>")
+    if resolved.corrections:
+        lines += ["", resolved.labels["corrections"] + ":"]
+        markup.append(f"<h3>{html.escape(resolved.labels['corrections'])}</h3><ul>")
+        for item in resolved.corrections:
+            line = f"{item.label}: {item.subject.text} — {item.note.text}"
+            lines.append(f"- {line}")
+            markup.append(f"<li><strong>{html.escape(item.label)}</strong>: {html.escape(item.subject.text)}<br>"
+                          f"{html.escape(item.note.text)}</li>")
+        markup.append("</ul>")
+    for contrast in resolved.contrasts:
+        # Two quantities side by side, never as rival estimates of one number.
+        lines += ["", contrast.title.text + ":"]
+        markup.append(f"<h3>{html.escape(contrast.title.text)}</h3><ul>")
+        for side in contrast.sides:
+            for claim in side.claims:
+                who = resolved.labels["according_to"].format(who=claim.attribution)
+                line = f"{side.label.text}: {claim.value_text} ({who}, {claim.as_of})"
+                lines.append(f"- {line}")
+                markup.append(f"<li>{html.escape(line)}</li>")
+        lines.append(f"{resolved.labels['contrast_note']}. {contrast.meaning.text}")
+        markup.append(f"</ul><p><em>{html.escape(resolved.labels['contrast_note'])}.</em> "
+                      f"{html.escape(contrast.meaning.text)}</p>")
     figures = [f for f in resolved.figures if f.key]
     if figures:
         lines += ["", resolved.labels["key_figures"] + ":"]
