@@ -253,11 +253,15 @@ def quotes_match_archive(project: m.Project, problems: Problems) -> None:
                                f"archived copy of '{source.id}': copy it exactly from the article")
                 continue
             _quote_in_paragraph(kind, record, citation, quote, source, copy, problems)
-    for source_id, copy in archived.items():
-        source = project.sources[source_id]
-        if copy is not None and source.paragraphs_after and copy.paragraphs is None:
+    for source in project.sources.values():
+        if not source.paragraphs_after:
+            continue
+        if source.id not in archived:
+            archived[source.id] = _read_archive(project, archive_dir, source)
+        copy = archived[source.id]
+        if copy is not None and copy.paragraphs is None:
             problems.error(source.loc, "bad-paragraphs-after",
-                           f"source '{source_id}': no line of its archived copy reads \"{_clip(source.paragraphs_after)}\", "
+                           f"source '{source.id}': no line of its archived copy reads \"{_clip(source.paragraphs_after)}\", "
                            "so paragraph locators cannot be checked: copy the line exactly from the archived file")
     for source_id, citations in unverifiable.items():
         source = project.sources[source_id]

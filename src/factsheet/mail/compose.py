@@ -167,11 +167,11 @@ def _sheet_section(item: Attachment, resolved, t) -> tuple[list[str], str]:
     if resolved.corrections:
         lines += ["", resolved.labels["corrections"] + ":"]
         markup.append(f"<h3>{html.escape(resolved.labels['corrections'])}</h3><ul>")
-        for item in resolved.corrections:
-            line = f"{item.label}: {item.subject.text} — {item.note.text}"
+        for entry in resolved.corrections:
+            line = f"{entry.label}: {entry.subject.text} — {entry.note.text}"
             lines.append(f"- {line}")
-            markup.append(f"<li><strong>{html.escape(item.label)}</strong>: {html.escape(item.subject.text)}<br>"
-                          f"{html.escape(item.note.text)}</li>")
+            markup.append(f"<li><strong>{html.escape(entry.label)}</strong>: {html.escape(entry.subject.text)}<br>"
+                          f"{html.escape(entry.note.text)}</li>")
         markup.append("</ul>")
     for contrast in resolved.contrasts:
         # Two quantities side by side, never as rival estimates of one number.
