@@ -114,10 +114,11 @@ def fact_text(root: Path, fact_id: str, language: str) -> str:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_each_language_pdf_holds_that_languages_facts(shipped, language):
-    text = page_text(shipped / "out" / f"kursk-casualties.{language}.pdf")
-    for fact_id in ("kc-toll-disputed", "kc-winter-clothing"):
-        words = fact_text(shipped, fact_id, language).split()
-        assert " ".join(words[:6]) in text, (fact_id, language)
+    text = " ".join(page_text(shipped / "out" / f"kursk-casualties.{language}.pdf").split())
+    facts = load_project(shipped).sheets["kursk-casualties"].facts()
+    for fact in (facts[0], facts[-1]):
+        words = fact_text(shipped, fact.id, language).split()
+        assert " ".join(words[:6]) in text, (fact.id, language)
 
 
 @pytest.mark.parametrize("language", ["ko", "ru", "uk"])
@@ -223,42 +224,40 @@ def test_status_shows_complete_unreviewed_translations(shipped):
 
 # --- translation status after an edit --------------------------------------------
 
-FACT_EN = "Attendees at the ceremony, Kim among them, wore winter clothing;"
-
-
-def edit_english_fact(root: Path) -> int:
-    """Change the English of one translated fact; return the line of its entry in the Korean PO file."""
-    path = root / "factsheets" / "sheets" / "kursk-casualties.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert FACT_EN in " ".join(text.split())
-    path.write_text(text.replace("Attendees at the ceremony, Kim among", "Everyone at the ceremony, Kim among"),
-                    encoding="utf-8")
+def edit_english_fact(root: Path) -> tuple[str, str, int]:
+    """Put a word before the English of the last fact of a sheet; return its id, new opening and its Korean PO line."""
+    fact = load_project(root).sheets["kursk-casualties"].facts()[-1]
+    text = fact.loc.path.read_text(encoding="utf-8")
+    first = fact.text.source.split()[0]
+    at = text.index(first, text.index(f"- id: {fact.id}\n"))
+    fact.loc.path.write_text(text[:at] + "Edited " + text[at:], encoding="utf-8")
     lines = (root / "translations" / "ko" / "kursk-casualties.po").read_text(encoding="utf-8").splitlines()
-    return lines.index('msgctxt "fact:kc-winter-clothing:text"') + 2  # the msgid line
+    opening = " ".join(("Edited " + fact.text.source).split()[:5])
+    return fact.id, opening, lines.index(f'msgctxt "fact:{fact.id}:text"') + 2  # the msgid line
 
 
 def test_changing_the_english_makes_translations_stale(tmp_path):
     root = copy_project(tmp_path)
-    ko_line = edit_english_fact(root)
+    fact_id, _, ko_line = edit_english_fact(root)
     problems = [p for p in check(load_project(root)) if p.code == "stale-translation"]
     assert [(p.loc.path.name, p.loc.line) for p in problems if p.language == "ko"] == [("kursk-casualties.po", ko_line)]
     assert {p.language for p in problems} == {"ko", "ru", "uk"}
-    assert problems[0].message.startswith("the 'ko' translation of fact 'kc-winter-clothing' text is fuzzy: the English "
-                                          "changed: «Attendees» → «Everyone»; update it, then clear its fuzzy flag")
+    assert problems[0].message.startswith(f"the 'ko' translation of fact '{fact_id}' text is fuzzy: the English "
+                                          "changed: (nothing) → «Edited»; update it, then clear its fuzzy flag")
     statuses = {(r.catalog, r.language): r for r in project_status(validated(load_project(root)))}
     assert statuses[("kursk-casualties", "ko")].fuzzy == 1
 
 
 def test_build_falls_back_visibly_and_strict_refuses(tmp_path):
     root = copy_project(tmp_path)
-    edit_english_fact(root)
+    _, opening, _ = edit_english_fact(root)
     with pytest.raises(BuildFailed) as failure:
         build(validated(load_project(root)), sheets=["kursk-casualties"], languages=["ko"], strict=True)
     assert {p.code for p in failure.value.problems if p.is_error} == {"stale-translation"}
     assert not (root / "out" / "kursk-casualties.ko.pdf").exists()
     build(validated(load_project(root)), sheets=["kursk-casualties"], languages=["ko"], templates=["briefing"])
     text = page_text(root / "out" / "kursk-casualties.ko.pdf")
-    assert "Everyone at the ceremony, Kim among them" in text.replace("\n", " ")
+    assert opening in " ".join(text.split())
     assert "†" in text
     notice = translator("ko").ngettext(
         "{n} text is not yet translated and is shown in the original language, marked †.",
@@ -268,12 +267,12 @@ def test_build_falls_back_visibly_and_strict_refuses(tmp_path):
 
 def test_cli_strict_flag(tmp_path):
     root = copy_project(tmp_path)
-    edit_english_fact(root)
+    fact_id, _, _ = edit_english_fact(root)
     result = CliRunner().invoke(cli, ["build", "-C", str(root), "--strict", "--lang", "ru", "kursk-casualties"])
     assert result.exit_code == 1
-    assert "error: the 'ru' translation of fact 'kc-winter-clothing' text is fuzzy: the English changed" in result.output
+    assert f"error: the 'ru' translation of fact '{fact_id}' text is fuzzy: the English changed" in result.output
     # Only the languages being built: the Korean and Ukrainian fuzzy entries stay warnings.
-    assert "warning: the 'ko' translation of fact 'kc-winter-clothing'" in result.output
+    assert f"warning: the 'ko' translation of fact '{fact_id}'" in result.output
     assert "error: the 'ko'" not in result.output and "error: the 'uk'" not in result.output
 
 
@@ -282,14 +281,16 @@ def test_cli_strict_flag(tmp_path):
 
 def test_missing_glyph_is_an_error_naming_sheet_field_and_character(tmp_path):
     root = copy_project(tmp_path)
-    path = root / "factsheets" / "sheets" / "kursk-casualties.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("How many have died", "How many have died \U0001F600"), encoding="utf-8")
+    section = load_project(root).sheets["kursk-casualties"].sections[-1]
+    path = section.loc.path
+    path.write_text(path.read_text(encoding="utf-8").replace(f"title: {section.title.source}\n",
+                                                             f"title: {section.title.source} \U0001F600\n"), encoding="utf-8")
     with pytest.raises(BuildFailed) as failure:
         build(validated(load_project(root)), sheets=["kursk-casualties"], languages=["en"], templates=["briefing"])
     [problem] = failure.value.problems
     assert problem.code == "missing-glyph"
     assert problem.message.startswith("sheet 'kursk-casualties' (en): no configured font has a glyph for '😀' (U+1F600) "
-                                      "in section 'kc-toll' title")
+                                      f"in section '{section.id}' title")
 
 
 def test_ukrainian_title_inside_a_korean_sheet_falls_back_to_a_font_that_has_it(tmp_path):

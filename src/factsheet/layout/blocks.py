@@ -351,8 +351,9 @@ def sources(ctx: Context, options: dict) -> list:
         title = ctx.m(f"“{source.title}”")
         if source.translated_title:
             title += f" ({ctx.m(source.translated_title)})"
+        published = source.published[:1].upper() + source.published[1:]  # a sentence of its own: "On or after ..."
         parts = [(f"<b>{ctx.m(source.publisher)}</b>", source.publisher), (title, source.title),
-                 (ctx.m(source.published), source.published)]
+                 (ctx.m(published), published)]
         link = safe_link(source.url)
         if not short:
             if link:  # a source without a recorded address shows none: nothing to follow, nothing to explain
