@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import SHEET_PATH as S
+from factsheet import model as m
+from factsheet import validate as v
 
 A = "factsheets/actors.yaml"
 SR = "factsheets/sources.yaml"
@@ -284,3 +286,16 @@ def test_source_without_id_is_not_called_none(project):
 def test_valid_variants_pass(project, old, new, where):
     project.replace(where, old, new)
     assert project.lines(("error", "warning")) == []
+
+
+@pytest.mark.parametrize("fields, record", [
+    (v.ACTOR_FIELDS, m.Actor), (v.SOURCE_FIELDS, m.Source), (v.FACT_FIELDS, m.Fact), (v.CLAIM_FIELDS, m.Claim),
+    (v.FIGURE_FIELDS, m.Figure), (v.SECTION_FIELDS, m.Section), (v.EVENT_FIELDS, m.Event),
+    (v.CONTRAST_FIELDS, m.Contrast), (v.SHEET_FIELDS, m.Sheet),
+], ids=lambda item: getattr(item, "__name__", ""))
+def test_each_record_field_is_declared_once_and_built_by_name(fields, record):
+    """The field table (what YAML may say) and the record (what code reads) name the same fields, so a record
+    is built by name and no field can be read into the wrong place or left out."""
+    import dataclasses
+
+    assert set(fields) == {f.name for f in dataclasses.fields(record)} - {"loc"}

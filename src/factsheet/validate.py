@@ -8,6 +8,7 @@ reading goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -569,34 +570,36 @@ CLAIM_FIELDS = {
 }
 
 
-def read_actor(r: Reader, node: Node, owner: str) -> m.Actor | None:
-    """Read one actor record."""
-    v = r.record(node, ACTOR_FIELDS, owner)
-    return v and m.Actor(v["id"], v["name"], v["kind"], v["_loc"], v["affiliation"], v["in_sentence"])
+def build_record(cls, values: dict, **given):
+    """A record built by field name from the values a field table read (`loc` from `_loc`).
+
+    A field whose value is missing takes its default; a required tuple left
+    empty by a reported error becomes (), so later rules can still walk it.
+    """
+    kwargs = {}
+    for item in dataclasses.fields(cls):
+        value = given[item.name] if item.name in given else values.get("_loc" if item.name == "loc" else item.name)
+        if value is None and (item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING):
+            continue
+        kwargs[item.name] = () if value is None and item.type == "tuple" else value
+    return cls(**kwargs)
 
 
-def read_source(r: Reader, node: Node, owner: str) -> m.Source | None:
-    """Read one source record."""
-    v = r.record(node, SOURCE_FIELDS, owner)
-    if not v:
-        return None
-    return m.Source(v["id"], v["title"], v["publisher"], v["published"], v["language"], v["_loc"],
-                    v["translated_title"] or {}, v["url"], v["author"], v["accessed"], v["archive"], v["note"],
-                    v["desk_note"], v["paragraphs_after"])
+def record_reader(fields: dict, cls) -> Callable:
+    """The reader of one kind of record: its field table, then the record built by field name."""
+
+    def read(r: Reader, node: Node, owner: str):
+        values = r.record(node, fields, owner)
+        return values and build_record(cls, values)
+
+    read.__doc__ = f"Read one {cls.__name__.lower()} record."
+    return read
 
 
-def read_fact(r: Reader, node: Node, owner: str) -> m.Fact | None:
-    """Read one fact record."""
-    v = r.record(node, FACT_FIELDS, owner)
-    return v and m.Fact(v["id"], v["text"], v["status"], v["attribution"], v["citations"] or (), v["_loc"],
-                        v["date"], bool(v["key"]), v["corrections"] or (), v["withdrawn"])
-
-
-def read_claim(r: Reader, node: Node, owner: str) -> m.Claim | None:
-    """Read one claim of a figure."""
-    v = r.record(node, CLAIM_FIELDS, owner)
-    return v and m.Claim(v["id"], v["value"], v["as_of"], v["attribution"], v["citations"] or (), v["_loc"], v["note"],
-                         v["measures"], v["corrections"] or (), v["withdrawn"])
+read_actor = record_reader(ACTOR_FIELDS, m.Actor)
+read_source = record_reader(SOURCE_FIELDS, m.Source)
+read_fact = record_reader(FACT_FIELDS, m.Fact)
+read_claim = record_reader(CLAIM_FIELDS, m.Claim)
 
 
 FIGURE_FIELDS = {
@@ -623,23 +626,9 @@ EVENT_FIELDS = {
 }
 
 
-def read_figure(r: Reader, node: Node, owner: str) -> m.Figure | None:
-    """Read one figure with its claims."""
-    v = r.record(node, FIGURE_FIELDS, owner)
-    return v and m.Figure(v["id"], v["label"], v["unit"], v["claims"] or (), v["_loc"], bool(v["disputed"]), bool(v["key"]),
-                          v["measures"] or "")
-
-
-def read_section(r: Reader, node: Node, owner: str) -> m.Section | None:
-    """Read one section with its facts."""
-    v = r.record(node, SECTION_FIELDS, owner)
-    return v and m.Section(v["id"], v["title"], v["facts"] or (), v["_loc"])
-
-
-def read_event(r: Reader, node: Node, owner: str) -> m.Event | None:
-    """Read one timeline event."""
-    v = r.record(node, EVENT_FIELDS, owner)
-    return v and m.Event(v["id"], v["date"], v["text"], v["citations"] or (), v["_loc"])
+read_figure = record_reader(FIGURE_FIELDS, m.Figure)
+read_section = record_reader(SECTION_FIELDS, m.Section)
+read_event = record_reader(EVENT_FIELDS, m.Event)
 
 
 SHEET_FIELDS = {
@@ -668,19 +657,13 @@ def _two_ids(r: Reader, node: Node) -> tuple:
     return tuple(slug(r, item) for item in node.items)
 
 
-def read_contrast(r: Reader, node: Node, owner: str) -> m.Contrast | None:
-    """Read one contrast between two figures of different quantities."""
-    v = r.record(node, CONTRAST_FIELDS, owner)
-    return v and m.Contrast(v["id"], v["title"], v["figures"] or (), v["meaning"], v["_loc"])
+read_contrast = record_reader(CONTRAST_FIELDS, m.Contrast)
 
 
 def read_sheet(r: Reader, node: Node, owner: str, default_languages: tuple) -> m.Sheet | None:
-    """Read one sheet with its sections, figures and timeline."""
+    """Read one sheet with its sections, figures, contrasts and timeline."""
     v = r.record(node, SHEET_FIELDS, owner)
-    if not v:
-        return None
-    return m.Sheet(v["id"], v["title"], v["summary"], v["as_of"], v["languages"] or default_languages,
-                   v["sections"] or (), v["_loc"], v["figures"] or (), v["timeline"] or (), v["contrasts"] or ())
+    return v and build_record(m.Sheet, v, languages=v["languages"] or default_languages)
 
 
 SETTINGS_FIELDS = {
