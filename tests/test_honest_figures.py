@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from email import message_from_bytes, policy
 
 import pypdf

@@ -13,7 +13,7 @@ from conftest import REPO_ROOT, SHEET_PATH
 from factsheet.builder import build
 from factsheet.checks import check, validated
 from factsheet.cli import cli
-from factsheet.i18n import interface_messages
+from factsheet.i18n import interface_messages, translator
 from factsheet.pofiles import read_catalog
 from factsheet.problems import Problems
 from factsheet.project import load_project
@@ -312,3 +312,20 @@ def test_editing_a_po_file_rebuilds_exactly_that_languages_pdfs(desk):
     shared.save()
     third = build(validated(load_project(desk.root)), templates=["briefing"], jobs=1)
     assert [o.file for o in third.outputs] == ["bridge.ru.pdf"]
+
+
+def test_the_untranslated_notice_counts_each_shown_text_once_units_included(desk):
+    """A dated fact is also a timeline entry (one text, counted once); a figure's unit is a text too."""
+    for rel in (KO_PO, "translations/ko/shared.po"):
+        pofile = po(desk, rel)
+        for item in pofile:
+            if item.msgctxt not in ("fact:bridge-closed:text", "figure:closure-length:unit"):
+                item.msgstr = f"번역 {item.msgid}"
+        pofile.save()
+    project = load_project(desk.root)
+    from factsheet.resolve import resolve_sheet
+
+    sheet = resolve_sheet(project, project.sheets["bridge"], "ko")
+    assert [n for n in sheet.notices if "†" in n] == [
+        translator("ko").ngettext("{n} text is not yet translated and is shown in the original language, marked †.",
+                                  "{n} texts are not yet translated and are shown in the original language, marked †.", 2)]

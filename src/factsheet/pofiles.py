@@ -95,6 +95,38 @@ def shared_entries(project: m.Project) -> list[Entry]:
     return [entry for entry in entries if entry.text.source]
 
 
+def shown_texts(project: m.Project, sheet: m.Sheet) -> list[Entry]:
+    """The texts a reader of one sheet sees: its own, and the names and notes of the actors and sources it cites.
+
+    An actor with an in-sentence form is shown in that form only, so its name is not counted as shown.
+    """
+    actors, sources = set(), set()
+    for section in sheet.sections:
+        for fact in section.facts:
+            actors.update(_voices(fact.attribution))
+            sources.update(c.source for c in fact.citations)
+    for figure in sheet.figures:
+        for claim in figure.claims:
+            actors.update(_voices(claim.attribution))
+            sources.update(c.source for c in claim.citations)
+    for event in sheet.timeline:
+        sources.update(c.source for c in event.citations)
+    shown = []
+    for entry in shared_entries(project):
+        kind, ident, field_name = entry.context.split(":")
+        if kind == "actor" and ident in actors:
+            actor = project.actors[ident]
+            if not (field_name == "name" and actor.in_sentence is not None):
+                shown.append(entry)
+        elif kind == "source" and ident in sources:
+            shown.append(entry)
+    return sheet_entries(sheet) + shown
+
+
+def _voices(attribution) -> list:
+    return [*attribution.who, *([attribution.via] if attribution.via else [])] if attribution else []
+
+
 def catalogs(project: m.Project) -> dict[str, list[Entry]]:
     """The PO files a project's texts belong in, by name: each sheet's id, and 'shared'."""
     found = {sheet.id: sheet_entries(sheet) for sheet in project.sheets.values() if sheet.id}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from . import model as m
 from .i18n import N_, STATUS_LABELS, Translator, format_names, format_partial_date, format_value, format_when, translator
+from .pofiles import shown_texts
 from .translations import TRANSLATED, state
 
 # Interface labels the layout needs, by key; resolved once per language.
@@ -163,22 +164,6 @@ class ResolvedSheet:
     keywords: tuple = field(default=())
     contrasts: tuple = ()
     corrections: tuple = ()
-
-    def rtexts(self):
-        """Every content text shown, once each (a dated fact is also a timeline entry: the same text)."""
-        seen = {}
-        texts = [self.title, self.summary]
-        for section in self.sections:
-            texts += [section.title] + [fact.text for fact in section.facts]
-        for figure in (*self.figures, *(side for c in self.contrasts for side in c.sides)):
-            texts += [figure.label, figure.unit] + [claim.note for claim in figure.claims if claim.note]
-        texts += [text for c in self.contrasts for text in (c.title, c.meaning)]
-        texts += [text for c in self.corrections for text in (c.subject, c.note)]
-        texts += [entry.text for entry in self.timeline]
-        texts += [source.note for source in self.sources if source.note]
-        for text in texts:
-            seen.setdefault(text.where, text)
-        return list(seen.values())
 
     def texts(self):
         """Every string that will be drawn, with where it comes from (for glyph checks)."""
@@ -371,16 +356,21 @@ class _Resolver:
             sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)), contrasts=contrasts, corrections=corrections,
         )
-        return _with_notices(resolved, self.t)
+        return _with_notices(resolved, shown_texts(self.project, sheet), self.t)
 
 
-def _with_notices(sheet: ResolvedSheet, t: Translator) -> ResolvedSheet:
-    """Add the translated notices a reader must see: fallbacks and unreviewed translation."""
-    texts = sheet.rtexts()
+def _with_notices(sheet: ResolvedSheet, shown: list, t: Translator) -> ResolvedSheet:
+    """Add the translated notices a reader must see: fallbacks and unreviewed translation.
+
+    `shown` is every text the reader sees, from the same walk check and status use, so each counts once.
+    """
     notices = []
-    if any(text.unreviewed for text in texts):
+    if sheet.language == sheet.source_language:
+        return sheet
+    states = [state(entry.text, sheet.language) for entry in shown]
+    if any(s == TRANSLATED and not entry.text.translations[sheet.language].reviewed for entry, s in zip(shown, states)):
         notices.append(t.gettext("This translation has not yet been reviewed by a person."))
-    fallbacks = sum(1 for text in texts if text.fallback)
+    fallbacks = sum(1 for s in states if s != TRANSLATED)
     if fallbacks:
         notices.append(t.ngettext("{n} text is not yet translated and is shown in the original language, marked †.",
                                   "{n} texts are not yet translated and are shown in the original language, marked †.",
