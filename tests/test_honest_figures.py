@@ -99,6 +99,7 @@ def test_a_contrast_shows_two_quantities_side_by_side_never_as_rival_estimates(p
     assert text.count("Lanes the council says stay open to cyclists") == 1  # only in the contrast
     assert text.count("Expected length of the closure") == 1  # only in the contrast: not in key figures or the chart
     assert "Disputed figures" not in text and "Key figures" not in text
+    assert "DISPUTED" in text  # the closure's own claims disagree: the contrast says so
 
 
 # --- corrections ---------------------------------------------------------------------------------

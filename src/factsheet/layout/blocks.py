@@ -289,6 +289,9 @@ def contrasts(ctx: Context, options: dict) -> list:
         cells = []
         for side in contrast.sides:
             cell = [ctx.para(ctx.rtext(side.label, "heading"), "label")]
+            if side.disputed:  # its own claims disagree: say so, as the key-figures box does
+                cell = [table([[cell[0], badge(ctx, "disputed", ctx.label("status_disputed"))]],
+                              [None, ctx.badge_width], [], ctx)]
             for claim in side.claims:
                 cell += _claim_cell(ctx, side, claim)
             cells.append(cell)
