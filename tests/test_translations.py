@@ -154,16 +154,16 @@ def test_review_marks_survive_and_a_changed_translation_voids_them(desk):
     ko = po(desk)
     for item in ko:
         item.msgstr = f"번역: {item.msgid}"
-    entry(ko, "fact:bridge-closed:text").tcomment = "reviewed-by: Kim Min-ji, 2026-11-02"
+    entry(ko, "fact:bridge-closed:text").tcomment = "reviewed-by: Kim Min-ji (Seoul desk, freelance), 2026-11-02"
     ko.save()
     status = {(r.catalog, r.language): r for r in project_status(validated(load_project(desk.root)))}
     assert status[("bridge", "ko")].unreviewed == status[("bridge", "ko")].total - 1
     run(desk, "translations", "update", "--lang", "ko")
     fact = entry(po(desk), "fact:bridge-closed:text")
-    assert fact.tcomment.startswith("reviewed-by: Kim Min-ji, 2026-11-02, ")  # pinned to the translation it approved
+    assert fact.tcomment.startswith("reviewed-by: Kim Min-ji (Seoul desk, freelance), 2026-11-02, ")  # pinned to the translation it approved
     project = load_project(desk.root)
     translation = project.sheets["bridge"].sections[0].facts[0].text.translations["ko"]
-    assert translation.reviewed and translation.reviewer == "Kim Min-ji"
+    assert translation.reviewed and translation.reviewer == "Kim Min-ji (Seoul desk, freelance)"
     changed = po(desk)
     entry(changed, "fact:bridge-closed:text").msgstr = "다른 번역"
     changed.save()

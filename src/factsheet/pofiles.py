@@ -22,7 +22,7 @@ FOLDER = "translations"
 SHARED = "shared"
 # A reviewer's mark, a translator comment every PO editor keeps: "reviewed-by: WHO[, DATE][, HASH]".
 # The hash, of the translation as reviewed, is added by `translations update`; a changed translation voids it.
-REVIEW = re.compile(r"^\s*reviewed-by:\s*(?P<who>[^,]+?)\s*(?:,\s*(?P<when>\d{4}-\d{2}-\d{2}))?"
+REVIEW = re.compile(r"^\s*reviewed-by:\s*(?P<who>.+?)\s*(?:,\s*(?P<when>\d{4}-\d{2}-\d{2}))?"
                     r"\s*(?:,\s*(?P<hash>[0-9a-f]{8}))?\s*$")
 
 
