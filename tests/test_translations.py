@@ -329,3 +329,33 @@ def test_the_untranslated_notice_counts_each_shown_text_once_units_included(desk
     assert [n for n in sheet.notices if "†" in n] == [
         translator("ko").ngettext("{n} text is not yet translated and is shown in the original language, marked †.",
                                   "{n} texts are not yet translated and are shown in the original language, marked †.", 2)]
+
+
+def test_a_long_previous_english_is_written_as_valid_po(desk):
+    long_english = " ".join(["The council closed the Old Bridge to all traffic on 3 March 2025 after an inspection"] * 3)
+    desk.replace(SHEET_PATH, f"text: {FACT}", f"text: {long_english}")
+    run(desk, "translations", "update", "--lang", "ko")
+    ko = po(desk)
+    entry(ko, "fact:bridge-closed:text").msgstr = "시의회는 옛 다리를 막았다."
+    ko.save()
+    desk.replace(SHEET_PATH, f"text: {long_english}", "text: The council shut the Old Bridge.")
+    run(desk, "translations", "update", "--lang", "ko")
+    text = desk.path(KO_PO).read_text(encoding="utf-8")
+    assert '#| msgid ""\n#| "The council closed' in text  # wrapped as PO, each line quoted
+    fact = entry(po(desk), "fact:bridge-closed:text")  # polib, like any PO tool, must read the file
+    assert fact.previous_msgid == long_english and fact.msgid == "The council shut the Old Bridge."
+    assert "fuzzy" in fact.flags and fact.msgstr == "시의회는 옛 다리를 막았다."
+    assert read_catalog(desk.path(KO_PO), Problems())["fact:bridge-closed:text"].previous == long_english
+
+
+def test_update_keeps_every_translator_comment_and_a_check_is_not_a_review(desk):
+    ko = po(desk)
+    fact = entry(ko, "fact:bridge-closed:text")
+    fact.msgstr = "시의회는 옛 다리를 막았다."
+    fact.tcomment = "checked-by: Korean reviewer (native-level, AI), 2026-11-30\nterm: 옛 다리 = Old Bridge"
+    ko.save()
+    run(desk, "translations", "update", "--lang", "ko")
+    assert entry(po(desk), "fact:bridge-closed:text").tcomment.splitlines() == [
+        "checked-by: Korean reviewer (native-level, AI), 2026-11-30", "term: 옛 다리 = Old Bridge"]
+    translation = load_project(desk.root).sheets["bridge"].sections[0].facts[0].text.translations["ko"]
+    assert not translation.reviewed  # a check by a tool or an AI is not review by a person

@@ -45,7 +45,7 @@ class Found:
     previous: str | None
     review: re.Match | None
     line: int
-
+    comments: tuple = ()  # every translator comment, kept by translations update
 
 def sheet_entries(sheet: m.Sheet) -> list[Entry]:
     """Every translatable text of one sheet, in reading order."""
@@ -173,9 +173,11 @@ def read_catalog(path: Path, problems: Problems) -> dict[str, Found] | None:
     for message in catalog:
         if not message.id or not message.context or isinstance(message.id, tuple):
             continue
-        review = next((match for match in map(REVIEW.match, message.user_comments) if match), None)
+        comments = tuple(comment for comment in message.user_comments if comment.strip())
+        review = next((match for match in map(REVIEW.match, comments) if match), None)
         found[message.context] = Found(message.id, message.string if isinstance(message.string, str) else "",
-                                       message.fuzzy, previous.get(message.lineno), review, message.lineno or 1)
+                                       message.fuzzy, previous.get(message.lineno), review, message.lineno or 1,
+                                       comments)
     return found
 
 
@@ -320,7 +322,7 @@ def _merged(entry: Entry, item: Found | None) -> dict:
                "flags": [], "user_comments": [], "previous_id": None}
     if item is None:
         return message
-    comments = [item.review.string.strip()] if item.review else []
+    comments = list(item.comments) or ([item.review.string.strip()] if item.review else [])
     message["string"] = item.translation
     if item.english != entry.text.source and item.translation:
         message["flags"] = ["fuzzy"]
@@ -330,7 +332,8 @@ def _merged(entry: Entry, item: Found | None) -> dict:
         message["previous_id"] = item.previous
     elif item.review and item.review["hash"] is None and item.translation:
         # Pin a fresh review to the translation it approved, so a later change voids it.
-        comments = [f"{item.review.string.strip()}, {m.text_hash(item.translation)}"]
+        pinned = f"{item.review.string.strip()}, {m.text_hash(item.translation)}"
+        comments = [pinned if comment.strip() == item.review.string.strip() else comment for comment in comments]
     message["user_comments"] = comments
     return message
 
@@ -342,11 +345,20 @@ def _obsolete(catalog, item: Found, context: str):
 
 
 def _po_bytes(catalog) -> bytes:
-    from babel.messages.pofile import write_po
+    """The entries as PO text. Babel wraps a long previous msgid as if it were prose, breaking its quotes,
+    so the `#| msgid` lines are written here, before each entry's msgctxt."""
+    from babel.messages.pofile import normalize, write_po
 
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, include_previous=True, omit_header=True)
-    return buffer.getvalue()
+    write_po(buffer, catalog, width=76, include_previous=False, omit_header=True)
+    lines = buffer.getvalue().decode("utf-8").split("\n")
+    for message in catalog:
+        if not message.previous_id or not message.context:
+            continue
+        previous = normalize(message.previous_id[0], width=76).split("\n")
+        at = lines.index(f"msgctxt {normalize(message.context, width=76).splitlines()[0]}")
+        lines[at:at] = [f"#| msgid {previous[0]}", *(f"#| {line}" for line in previous[1:])]
+    return "\n".join(lines).encode("utf-8")
 
 
 OWN_HEADERS = ("Project-Id-Version", "Language", "MIME-Version", "Content-Type", "Content-Transfer-Encoding")
@@ -393,5 +405,6 @@ def _header(name: str, language: str, kept: list) -> bytes:
              "# made and kept in step with the English by 'factsheet translations update'.",
              "# Translate each msgstr; msgctxt names the record and field, the comment above it the text.",
              "# A reviewer marks an entry with a translator comment: reviewed-by: NAME, YYYY-MM-DD",
+             "# A check by a tool or an AI is noted as checked-by: NAME, YYYY-MM-DD (not review by a person).",
              'msgid ""', 'msgstr ""', *(escape(f"{key}: {value}\n") for key, value in fields), "", ""]
     return "\n".join(lines).encode("utf-8")
