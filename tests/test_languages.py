@@ -67,7 +67,7 @@ def test_numbers_and_dates_follow_each_locale(language, number, day, month):
 
 @pytest.mark.parametrize("language, expected", [
     ("en", ["more than 6,000 soldiers", "4–5 soldiers"]),
-    ("ru", ["более 6\u00a0000 солдат", "4–5 солдат"]),
+    ("ru", ["более 6\u00a0000\u00a0солдат", "4–5\u00a0солдат"]),  # no line break between a number and its noun
     ("uk", ["понад 6\u00a0000 солдатів", "4–5 солдатів"]),
 ])
 def test_values_and_ranges_are_phrased_per_language(language, expected):

@@ -31,6 +31,7 @@ from factsheet.mail.ledger import Ledger
 from factsheet.mail.recipients import load_recipients
 from factsheet.mail.send import LEDGER, SendRefused, send
 from factsheet.checks import validated
+from factsheet.i18n import translator
 from factsheet.project import load_project
 from factsheet.resolve import resolve_sheet
 from smtpserver import HOST, Authenticator, Handler, SmtpServer, free_port
@@ -269,30 +270,28 @@ def test_each_recipient_gets_one_message_in_their_language(root, server):
 def test_subjects_and_bodies_are_in_each_language(root, server):
     run(root, server.port)
     received = {address: parse(m.content) for address, m in by_address(server).items()}
-
-    korean = received["minji@example.org"]
-    subject = str(korean["Subject"])
-    assert "기준 브리핑" in subject
-    for title in ("러시아의 전쟁에서 숨진 북한군", "러시아 쿠르스크주의 북한군", "북한-러시아 조약 1년"):
-        assert title in subject
-    plain = korean.get_body(("plain",)).get_content()
-    assert "주요 수치" in plain and "(출처: 조선중앙TV, 2025년 6월 30일)" in plain
-    assert "첨부: kursk-casualties.ko.pdf" in plain
-    assert "Hello" not in plain and "Key figures" not in plain
-
-    russian = received["ivan@example.org"]
-    assert "справк" in str(russian["Subject"])
-    assert "Северокорейцы, погибшие в войне России" in str(russian["Subject"])
-    plain = russian.get_body(("plain",)).get_content()
-    assert "Ключевые цифры" in plain and "Источник: Центральное телевидение Кореи" in plain
-    assert "4–5 солдат" in plain
-
-    ukrainian = received["olena@example.org"]
-    assert "довідк" in str(ukrainian["Subject"])
-    assert "Вітаємо, Олена Коваль!" in ukrainian.get_body(("html",)).get_content()
-
-    english = received["sam@example.org"]
-    assert str(english["Subject"]).startswith("Briefing as of June 30, 2025: ")
+    project = load_project(root)
+    for address, (_, language, files) in EXPECTED.items():
+        message = received[address]
+        subject, plain = str(message["Subject"]), message.get_body(("plain",)).get_content()
+        t = translator(language)
+        assert GREETINGS[language] in plain
+        for file in files:
+            resolved = resolve_sheet(project, project.sheets[file.split(".")[0]], language)
+            assert resolved.title.text in subject and resolved.title.text in plain, (address, file)
+            assert t.gettext("Attached: {file}", file=file) in plain
+            for contrast in resolved.contrasts:  # two quantities, each with its own attribution, and their meaning
+                assert contrast.title.text in plain and contrast.meaning.text in plain
+                for side in contrast.sides:
+                    for claim in side.claims:
+                        assert f"{side.label.text}: {claim.value_text}" in plain
+                        assert resolved.labels["according_to"].format(who=claim.attribution) in plain
+        if language != "en":
+            assert not any(word in plain for word in ("Hello", "Key figures", "According to", "Attached"))
+    assert "기준 브리핑" in str(received["minji@example.org"]["Subject"])
+    assert "справк" in str(received["ivan@example.org"]["Subject"])
+    assert "довідк" in str(received["olena@example.org"]["Subject"])
+    assert str(received["sam@example.org"]["Subject"]).startswith("Briefing as of June 30, 2025: ")
 
 
 @pytest.mark.parametrize("name", ['Koval, "Olena" <eve@evil.example>', "Ölçer Ñandú — 李"])
