@@ -44,7 +44,9 @@ class _Document(BaseDocTemplate):
 
     def afterFlowable(self, flowable) -> None:  # noqa: N802 (ReportLab's name)
         if isinstance(flowable, Heading):
-            self.canv.bookmarkPage(flowable.key)
+            # The outline opens the heading itself: its page, at its top edge.
+            top = self.frame._y + flowable.height + flowable.getSpaceBefore()
+            self.canv.bookmarkHorizontal(flowable.key, 0, top)
             self.canv.addOutlineEntry(flowable.outline, flowable.key, level=flowable.level, closed=False)
 
 

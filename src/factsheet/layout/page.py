@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reportlab.pdfbase.pdfdoc import PDFObjectReference
 from reportlab.pdfgen.canvas import Canvas
 
 from ..fonts import Role, string_width
@@ -91,6 +92,13 @@ def numbered_canvas(ctx: Context):
         def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
             self._pages.append(dict(self.__dict__))
             self._startPage()
+
+        def bookmarkPage(self, key, *args, **kwargs):  # noqa: N802 (ReportLab's name)
+            # Pages are held back, so ReportLab's page counter still says 1: point the
+            # destination at the page being drawn, which save() adds as Page<N> in order.
+            dest = super().bookmarkPage(key, *args, **kwargs)
+            dest.setPage(PDFObjectReference(f"Page{len(self._pages) + 1}"))
+            return dest
 
         def save(self) -> None:
             total = len(self._pages)

@@ -1,0 +1,69 @@
+"""What a reader of the shipped PDFs gets: links and bookmarks that open their target, citations that extract as tokens."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from conftest import REPO_ROOT
+from factsheet.builder import build
+from factsheet.checks import validated
+from factsheet.project import load_project
+from pdfcheck import link_annotations
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory) -> Path:
+    """The shipped project, built once: every sheet, language and template."""
+    root = tmp_path_factory.mktemp("reading")
+    for folder in ("factsheets", "translations", "templates"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
+    build(validated(load_project(root)), jobs=1)
+    return root
+
+
+def pdfs(root: Path) -> list[Path]:
+    return sorted((root / "out").glob("*.pdf"))
+
+
+def _outline(reader: pypdf.PdfReader) -> list:
+    found = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                found.append(item)
+
+    walk(reader.outline)
+    return found
+
+
+def test_every_bookmark_opens_the_page_and_place_of_its_heading(shipped):
+    checked = 0
+    for path in pdfs(shipped):
+        reader = pypdf.PdfReader(path)
+        for item in _outline(reader):
+            page = reader.get_destination_page_number(item)
+            text = " ".join(reader.pages[page].extract_text().split())
+            heading = " ".join(item.title.split())
+            assert heading in text, (path.name, heading, page)
+            top = float(item["/Top"])
+            assert 0 < top <= float(reader.pages[page].mediabox.top), (path.name, heading, top)
+            checked += 1
+    assert checked > 50
+
+
+def test_every_citation_link_opens_the_page_of_its_source_entry(shipped):
+    for path in pdfs(shipped):
+        reader = pypdf.PdfReader(path)
+        sources_page = max(i for i, page in enumerate(reader.pages) if re.search(r"^1\s", page.extract_text(), re.M))
+        internal = [link for link in link_annotations(reader) if link["uri"] is None]
+        assert internal, path.name
+        # The shipped sheets carry no corrections: every internal link is a citation into the source list.
+        assert [link["dest_page"] for link in internal] == [sources_page] * len(internal), path.name
