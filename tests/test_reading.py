@@ -67,3 +67,9 @@ def test_every_citation_link_opens_the_page_of_its_source_entry(shipped):
         assert internal, path.name
         # The shipped sheets carry no corrections: every internal link is a citation into the source list.
         assert [link["dest_page"] for link in internal] == [sources_page] * len(internal), path.name
+
+
+def test_citation_markers_extract_as_tokens_of_their_own(shipped):
+    text = pypdf.PdfReader(shipped / "out" / "kursk-casualties.en.pdf").pages[0].extract_text()
+    assert re.search(r"IANS\s1", text) and not re.search(r"IANS1", text)
+    assert not re.search(r"[A-Za-z]\d,\d", text)  # no "Television1,2"

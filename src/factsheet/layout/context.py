@@ -101,7 +101,9 @@ class Context:
         if not numbers:
             return ""
         links = ",".join(f'<a href="#src-{n}" color="{self.hex("accent")}">{n}</a>' for n in numbers)
-        return f"<super>{links}</super>"
+        # A no-break space keeps the marker a token of its own when text is copied or read
+        # aloud ("IANS 1", not "IANS1"), and keeps it on the line of the word it follows.
+        return f"<super>&nbsp;{links}</super>"
 
     def label(self, key: str, **values) -> str:
         """An interface label, filled in and escaped."""
