@@ -51,7 +51,7 @@ def test_text_contains_every_fact_attribution_and_source(desk):
     text = page_text(desk.root / "out" / "bridge.en.pdf")
     for expected in ("The council closed the Old Bridge to all traffic on 3 March 2025.",
                      "According to Riverton city council",
-                     "Old Town residents' association, as reported by The Riverton Gazette",
+                     "Old Town residents’ association, as reported by The Riverton Gazette",
                      "Council closes Old Bridge after inspection", "The Riverton Gazette",
                      "https://example.org/bridge", "Engineers inspected the bridge.", "February 2025",
                      "at most 6", "10–12", "CONFIRMED", "Disputed figures", "Page 1 of 1", "Test Desk"):
@@ -182,8 +182,9 @@ def test_hostile_text_renders_literally(desk):
     run(desk)
     path = desk.root / "out" / "bridge.en.pdf"
     text = page_text(path)
-    assert HOSTILE in text
-    assert 'Closure <font color="red">x</font> & <a href="javascript:x">y</a>' in text
+    # Shown as text, with English quotation marks: never read as markup.
+    assert '<img src=“/etc/passwd”/> & <b>' in text
+    assert 'Closure <font color=“red”>x</font> & <a href=“javascript:x”>y</a>' in text
     assert all(not (a["uri"] or "").startswith("javascript") for a in link_annotations(pdf(path)))
 
 
@@ -230,6 +231,7 @@ def test_card_overflow_is_an_error_naming_the_sheet(desk):
           key: true
           citations: [bridge-report]""" for i in range(40))
     desk.replace(SHEET_PATH, "              locator: paragraph 1\n", "              locator: paragraph 1" + many + "\n")
+    desk.replace("templates/card.yaml", "    limit: 4\n", "")  # every key fact on the card
     with pytest.raises(BuildFailed) as failure:
         run(desk, templates=["card"])
     message = failure.value.problems[0].message

@@ -108,7 +108,8 @@ def test_init_project_builds_with_the_shipped_templates(tmp_path):
     from factsheet.builder import build
 
     create_project(tmp_path / "desk")
-    assert sorted(p.name for p in (tmp_path / "desk" / "templates").iterdir()) == ["briefing.yaml", "card.yaml", "fonts.yaml"]
+    assert sorted(p.name for p in (tmp_path / "desk" / "templates").iterdir()) == ["briefing.yaml", "card.yaml", "fonts.yaml",
+                                                                                      "typography.yaml"]
     # Ready for a new language: a README that says how, and the interface catalog template.
     readme = (tmp_path / "desk" / "README.md").read_text(encoding="utf-8")
     assert "## Adding a language" in readme and "factsheet translations update" in readme

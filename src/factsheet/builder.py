@@ -30,7 +30,7 @@ from .errors import EnvironmentProblem, InputError, RequestError, describe_os_er
 from .i18n import catalog_path
 from .pofiles import SHARED, po_path
 from .problems import Loc, Problem, Severity
-from .templates import FONTS_FILE, TemplateError, load_template
+from .templates import FONTS_FILE, TYPOGRAPHY_FILE, TemplateError, find_template_file, load_template
 from .validate import SLUG
 
 MANIFEST = "manifest.json"
@@ -165,7 +165,8 @@ class InputHasher:
     def inputs(self, job: Job, template) -> dict:
         """Every input of one PDF, by name, with its hash."""
         root = self.project.root
-        files = [job.sheet.loc.path, *self.shared_files, template.path, template.fonts_path]
+        files = [job.sheet.loc.path, *self.shared_files, template.path, template.fonts_path,
+                 find_template_file(root / "templates", TYPOGRAPHY_FILE)]
         # The language's PO files: the sheet's own and the shared one (absent ones count as empty).
         files += [path for path in (po_path(root, job.language, job.sheet.id), po_path(root, job.language, SHARED))
                   if path.is_file()]

@@ -520,8 +520,12 @@ def templates_usable(project: m.Project, problems: Problems) -> None:
     """The templates the settings name can be read, and their marking speaks every published language."""
     if project.settings is None:
         return
-    from .templates import TemplateError, load_template
+    from .templates import TemplateError, load_template, load_typography
 
+    try:
+        load_typography(project.root / "templates")
+    except TemplateError as exc:
+        problems.items.extend(exc.problems)
     for name in dict.fromkeys((project.settings.template, *project.settings.extra_templates)):
         try:
             template = load_template(project.root / "templates", name, project.readable_roots())

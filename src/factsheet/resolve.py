@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from . import model as m
 from .i18n import N_, STATUS_LABELS, Translator, format_names, format_partial_date, format_value, format_when, translator
 from .pofiles import shown_texts
+from .templates import load_typography
+from .typography import NBSP, Typography, typeset
 from .translations import TRANSLATED, state
 
 # Interface labels the layout needs, by key; resolved once per language.
@@ -164,6 +166,7 @@ class ResolvedSheet:
     keywords: tuple = field(default=())
     contrasts: tuple = ()
     corrections: tuple = ()
+    hyphenation: str | None = None  # the pyphen dictionary for this language, from typography.yaml
 
     def texts(self):
         """Every string that will be drawn, with where it comes from (for glyph checks)."""
@@ -237,9 +240,12 @@ class _Resolver:
         self.labels = {key: self.t.gettext(message) for key, message in LABELS.items()}
         self.labels.update({f"status_{key}": self.t.gettext(message) for key, message in STATUS_LABELS.items()})
         self.numbers: dict[str, int] = {}
+        rules = load_typography(project.root / "templates")
+        self.typography: Typography = rules.get(language) or rules.get(language.split("-")[0]) or rules["default"]
 
     def text(self, value: m.Text, where: str) -> RText:
-        return pick(value, self.language, self.source_language, where)
+        picked = pick(value, self.language, self.source_language, where)
+        return replace(picked, text=typeset(picked.text, self.typography))
 
     def cite(self, citations: tuple) -> tuple:
         result = []
@@ -254,7 +260,9 @@ class _Resolver:
         actor = self.project.actors[actor_id]
         if actor.in_sentence is not None:
             return self.text(actor.in_sentence, f"actor '{actor_id}' in a sentence").text
-        return self.text(actor.name, f"actor '{actor_id}' name").text
+        name = self.text(actor.name, f"actor '{actor_id}' name").text
+        # A short name is one unit: never "Sergei / Shoigu" or "Хон / Мин" across two lines.
+        return name.replace(" ", NBSP) if len(name.split()) <= 3 else name
 
     def attribution(self, attribution: m.Attribution) -> str:
         who = format_names([self.actor_name(a) for a in attribution.who], self.t.locale)
@@ -355,6 +363,7 @@ class _Resolver:
             organisation_name(self.project, self.language),
             sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)), contrasts=contrasts, corrections=corrections,
+            hyphenation=self.typography.hyphenation,
         )
         return _with_notices(resolved, shown_texts(self.project, sheet), self.t)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import model as m
 from .errors import InputError
 from .problems import Loc, Problems
-from .validate import SKIP, Field, FieldError, Reader, boolean, multilingual, scalar, slug, string
+from .validate import SKIP, Field, FieldError, Reader, boolean, exact_string, multilingual, scalar, slug, string
 from .yamlio import Map, Node, Seq, read_yaml
 
 FONTS_FILE = "fonts.yaml"
@@ -371,6 +371,64 @@ def truetype_problem(path: Path) -> str | None:
         if offset + length > size:
             return f"table {record[:4].decode('latin-1')!r} runs past the end of the file"
     return None
+
+
+TYPOGRAPHY_FILE = "typography.yaml"
+
+
+def _typography_rules(r: Reader, node: Node):
+    from .typography import Typography
+
+    fields = {"quotes": Field(lambda r, n: _four_marks(r, n), required=True),
+              "apostrophe": Field(exact_string, required=True),
+              "hyphenation": Field(lambda r, n: _hyphenation(r, n)),
+              "short_words": Field(lambda r, n: tuple(string(r, item) for item in getattr(n, "items", ())), default=())}
+    values = r.record(node, fields, "typography")
+    if not values or values["quotes"] is None or values["apostrophe"] is None:
+        raise FieldError("", SKIP)
+    return Typography(values["quotes"], values["apostrophe"], values["hyphenation"], values["short_words"])
+
+
+def _four_marks(r: Reader, node: Node) -> tuple:
+    if not isinstance(node, Seq) or len(node.items) != 4:
+        raise FieldError("expected four marks: primary open, primary close, secondary open, secondary close, "
+                         "like [“, ”, ‘, ’]", "wrong-type")
+    return tuple(exact_string(r, item) for item in node.items)
+
+
+def _hyphenation(r: Reader, node: Node) -> str:
+    value = string(r, node)
+    try:
+        import pyphen
+    except ImportError:  # pragma: no cover - pyphen is a dependency; a broken install is the environment's
+        raise FieldError("hyphenation needs the pyphen package: pip install pyphen", "missing-hyphenation") from None
+    if value not in pyphen.LANGUAGES:
+        raise FieldError(f"no hyphenation dictionary '{value}' (pyphen has, for example, en_GB, ru_RU, uk_UA)",
+                         "bad-hyphenation")
+    return value
+
+
+def load_typography(templates_dir: Path) -> dict:
+    """Typography rules by language code ('default' for the rest); raise TemplateError listing every problem."""
+    from .typography import Typography
+
+    problems = Problems()
+    path = find_template_file(templates_dir, TYPOGRAPHY_FILE)
+    tree = read_yaml(path, problems) if path is not None else None
+    rules = {"default": Typography()}
+    if isinstance(tree, Map):
+        r = Reader(problems)
+        for code, node in tree.items.items():
+            try:
+                rules[code] = _typography_rules(r, node)
+            except FieldError as exc:
+                if exc.code != SKIP:
+                    problems.error(node.loc, exc.code, f"typography, '{code}': {exc.message}")
+    elif tree is not None:
+        problems.error(tree.loc, "wrong-type", "typography: expected a mapping of language codes to rules")
+    if problems.items:
+        raise TemplateError(problems.items)
+    return rules
 
 
 def load_template(templates_dir: Path, name: str, roots: tuple = ()) -> Template:

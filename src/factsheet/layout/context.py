@@ -32,24 +32,27 @@ class Context:
         body = self.fonts.role("body").font_name
         heading = self.fonts.role("heading").font_name
         figures = self.fonts.role("figures").font_name
+        # Hyphenation (pyphen's dictionary for the language, where typography.yaml names one)
+        # keeps ragged-right lines from going very ragged; titles and labels are never hyphenated.
         base = ParagraphStyle("body", fontName=body, fontSize=sizes["body"], leading=sizes["body"] * 1.32,
-                              textColor=ink, alignment=TA_LEFT)
+                              textColor=ink, alignment=TA_LEFT, hyphenationLang=self.sheet.hyphenation or "",
+                              embeddedHyphenation=1, uriWasteReduce=0.3)
         self.styles = {
             "body": base,
             "small": ParagraphStyle("small", parent=base, fontSize=sizes["small"], leading=sizes["small"] * 1.3,
                                     textColor=self.colour("muted")),
             "heading": ParagraphStyle("heading", parent=base, fontName=heading, fontSize=sizes["heading"],
-                                      leading=sizes["heading"] * 1.25, textColor=self.colour("accent"),
+                                      leading=sizes["heading"] * 1.25, textColor=self.colour("accent"), hyphenationLang="",
                                       spaceBefore=sizes["body"] * 0.9, spaceAfter=sizes["body"] * 0.35),
             "title": ParagraphStyle("title", parent=base, fontName=heading, fontSize=sizes["title"],
-                                    leading=sizes["title"] * 1.18, textColor=self.colour("band-text")),
+                                    leading=sizes["title"] * 1.18, textColor=self.colour("band-text"), hyphenationLang=""),
             "figure": ParagraphStyle("figure", parent=base, fontName=figures, fontSize=sizes["figure"],
                                      leading=sizes["figure"] * 1.15, textColor=self.colour("accent")),
             "badge": ParagraphStyle("badge", parent=base, fontName=self.fonts.role("body", bold=True).font_name,
                                     fontSize=sizes["small"] * 0.95, leading=sizes["small"] * 1.15,
                                     textColor=colors.white, alignment=1),
             "label": ParagraphStyle("label", parent=base, fontName=heading, fontSize=sizes["small"],
-                                    leading=sizes["small"] * 1.25, textColor=self.colour("muted")),
+                                    leading=sizes["small"] * 1.25, textColor=self.colour("muted"), hyphenationLang=""),
         }
 
     @property

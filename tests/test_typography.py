@@ -1,0 +1,68 @@
+"""Typography per language, as data: quotes, apostrophes, no-break spaces, dashes and hyphenation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import REPO_ROOT
+from factsheet.templates import TemplateError, load_typography
+from factsheet.typography import NBSP, typeset
+from test_reading import shipped  # noqa: F401 (the shipped project, built once)
+
+RULES = load_typography(REPO_ROOT / "templates")
+
+
+@pytest.mark.parametrize("language, text, expected", [
+    ("en", 'North Korea\'s "victory narrative"', "North Korea’s “victory narrative”"),
+    ("en", "the soldiers' coffins", "the soldiers’ coffins"),
+    ("en", 'He said: "a \'so-called\' plan".', "He said: “a ‘so-called’ plan”."),
+    ("ru", 'так называемый "План"', f"так называемый «План»"),
+    ("uk", "п'ять трун", "пʼять трун"),
+    ("uk", 'так званий "План"', "так званий «План»"),
+    ("ko", '"승리 서사"', "“승리 서사”"),
+])
+def test_quotes_and_apostrophes_are_the_languages_own(language, text, expected):
+    assert typeset(text, RULES[language]) == expected
+
+
+@pytest.mark.parametrize("language, text, expected", [
+    ("en", "more than 6,000 soldiers", f"more than 6,000{NBSP}soldiers"),  # a number stays with its noun
+    ("en", "on June 30, 2025", f"on June{NBSP}30, 2025"),  # the day stays with its month
+    ("en", "30 June 2025", f"30{NBSP}June 2025"),
+    ("ru", "показали лишь 4–5 гробов — и всё", f"показали лишь 4–5{NBSP}гробов{NBSP}— и{NBSP}всё"),
+    ("uk", "у Курській області і в Росії", f"у{NBSP}Курській області і{NBSP}в{NBSP}Росії"),
+])
+def test_no_break_spaces_where_a_break_would_mislead(language, text, expected):
+    assert typeset(text, RULES[language]) == expected
+
+
+def test_typography_is_data_and_checked(tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "typography.yaml").write_text("en:\n  quotes: [“, ”]\n  apostrophe: ’\n  hyphenation: xx_YY\n",
+                                            encoding="utf-8")
+    with pytest.raises(TemplateError) as failure:
+        load_typography(folder)
+    messages = [p.message for p in failure.value.problems]
+    assert any("expected four marks" in m for m in messages) or any("no hyphenation dictionary 'xx_YY'" in m
+                                                                      for m in messages)
+
+
+def test_hyphenation_dictionaries_exist_for_the_languages_that_name_one():
+    import pyphen
+
+    assert {code: RULES[code].hyphenation for code in ("en", "ru", "uk")} == {"en": "en_GB", "ru": "ru_RU", "uk": "uk_UA"}
+    assert all(RULES[code].hyphenation in pyphen.LANGUAGES for code in ("en", "ru", "uk"))
+
+
+def test_shipped_pdfs_have_no_straight_quotes_and_no_line_starting_with_a_dash(shipped):  # noqa: F811
+    import pypdf
+
+    for path in sorted((shipped / "out").glob("*.pdf")):
+        for page in pypdf.PdfReader(path).pages:
+            text = page.extract_text()
+            assert '"' not in text, path.name
+            assert not re.search(r"[A-Za-z]'[A-Za-z]", text), path.name  # no straight apostrophe
+            assert not any(line.lstrip().startswith(("—", "–")) for line in text.splitlines()), path.name
