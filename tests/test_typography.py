@@ -18,7 +18,7 @@ RULES = load_typography(REPO_ROOT / "templates")
     ("en", 'North Korea\'s "victory narrative"', "North Korea’s “victory narrative”"),
     ("en", "the soldiers' coffins", "the soldiers’ coffins"),
     ("en", 'He said: "a \'so-called\' plan".', "He said: “a ‘so-called’ plan”."),
-    ("ru", 'так называемый "План"', f"так называемый «План»"),
+    ("ru", 'так называемый "План"', "так называемый «План»"),
     ("uk", "п'ять трун", "пʼять трун"),
     ("uk", 'так званий "План"', "так званий «План»"),
     ("ko", '"승리 서사"', "“승리 서사”"),
