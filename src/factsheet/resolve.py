@@ -326,10 +326,9 @@ class _Resolver:
         who = self.labels["according_to"].format(who=self.attribution(claim.attribution))
         return RText(f"{label.text}: {value} ({who})", label.where, label.fallback or unit.fallback, label.unreviewed)
 
-    def timeline(self, facts: list) -> tuple:
-        dated = [(fact.date, fact.text, f"fact '{fact.id}' text", fact.citations) for fact in facts
-                 if fact.date and fact.withdrawn is None]
-        dated += [(event.date, event.text, f"event '{event.id}' text", event.citations) for event in self.sheet.timeline]
+    def timeline(self) -> tuple:
+        """The editors' chronology: the sheet's events, each with its own short text, in date order (never a copy of the facts)."""
+        dated = [(event.date, event.text, f"event '{event.id}' text", event.citations) for event in self.sheet.timeline]
         dated.sort(key=lambda item: (item[0].earliest(), item[0].latest()))
         return tuple(REntry(format_partial_date(date, self.t.locale), self.text(text, where), self.cite(citations))
                      for date, text, where, citations in dated)
@@ -353,7 +352,7 @@ class _Resolver:
         by_id = {figure.id: figure for figure in sheet.figures}
         contrasts = tuple(self.contrast(c, by_id) for c in sheet.contrasts)
         figures = tuple(self.figure(f) for f in sheet.figures if f.id not in in_contrasts)
-        timeline = self.timeline(sheet.facts())
+        timeline = self.timeline()
         corrections = self.corrections()
         sources = tuple(self.source(source_id, number) for source_id, number in self.numbers.items())
         resolved = ResolvedSheet(
