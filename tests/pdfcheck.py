@@ -95,3 +95,43 @@ def ink_outside(path: Path, page: int, left: float | None = None, right: float |
             count += sum(1 for value in row[: left - 1] if value < 230)
             count += sum(1 for value in row[width - right + 1:] if value < 230)
     return count
+
+
+def text_lines(path: Path, size: float) -> list[tuple[int, str]]:
+    """(page, text) of every line set at font size `size`, one entry per column (read with pdfium's character boxes)."""
+    import ctypes
+    from collections import defaultdict
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    found = []
+    pdf = pdfium.PdfDocument(path)
+    for number, page in enumerate(pdf):
+        textpage = page.get_textpage()
+        lines = defaultdict(list)
+        for index in range(raw.FPDFText_CountChars(textpage.raw)):
+            if abs(raw.FPDFText_GetFontSize(textpage.raw, index) - size) > 0.05:
+                continue
+            x, y = ctypes.c_double(), ctypes.c_double()
+            raw.FPDFText_GetCharOrigin(textpage.raw, index, x, y)
+            lines[round(y.value, 1)].append((x.value, chr(raw.FPDFText_GetUnicode(textpage.raw, index))))
+        for chars in lines.values():
+            chars.sort()
+            column = [chars[0]]
+            for previous, char in zip(chars, chars[1:]):
+                if char[0] - previous[0] > 40:  # a gap this wide separates two columns of a table
+                    found.append((number, "".join(c for _, c in column).strip()))
+                    column = []
+                column.append(char)
+            found.append((number, "".join(c for _, c in column).strip()))
+    pdf.close()
+    return [(number, text) for number, text in found if text]
+
+
+def has_phrase(text: str, phrase: str) -> bool:
+    """True when `phrase` is in extracted `text`, also where hyphenation broke one of its words ("associ- ation")."""
+    import re
+
+    pattern = r"(?:-\s)?".join(re.escape(char) if not char.isspace() else r"\s+" for char in phrase)
+    return re.search(pattern, text) is not None

@@ -94,11 +94,11 @@ def test_a_figure_with_500_claims_is_refused_with_its_size(desk):
 
 
 def test_margins_wider_than_the_page(desk):
-    desk.replace("templates/briefing.yaml", "left: 17mm, right: 17mm", "left: 317mm, right: 317mm")
+    desk.replace("templates/briefing.yaml", "left: 24mm, right: 24mm", "left: 317mm, right: 317mm")
     code, output = run(desk, "build")
     assert code == 1
     assert ("templates/briefing.yaml:4:3: error: template 'briefing', field 'page': the margins leave a text area of "
-            "0 x 259 mm on A4 paper; it must be at least 80 x 100 mm: make the margins smaller [bad-margins]") in output
+            "0 x 261 mm on A4 paper; it must be at least 80 x 100 mm: make the margins smaller [bad-margins]") in output
 
 
 @pytest.mark.parametrize("content, reason", [

@@ -12,6 +12,7 @@ import pytest
 from conftest import REPO_ROOT
 from factsheet.builder import build
 from factsheet.checks import validated
+from factsheet.i18n import translator
 from factsheet.project import load_project
 from pdfcheck import link_annotations
 
@@ -62,11 +63,15 @@ def test_every_bookmark_opens_the_page_and_place_of_its_heading(shipped):
 def test_every_citation_link_opens_the_page_of_its_source_entry(shipped):
     for path in pdfs(shipped):
         reader = pypdf.PdfReader(path)
-        sources_page = max(i for i, page in enumerate(reader.pages) if re.search(r"^1\s", page.extract_text(), re.M))
+        heading = translator(path.name.split(".")[1]).gettext("Sources")
+        first = next(i for i, page in enumerate(reader.pages) if heading in page.extract_text())
+        # The source list starts on page `first`; an entry may run onto the next page.
+        entry_pages = {i for i, page in enumerate(reader.pages) if i >= first and re.search(r"^\d+\s", page.extract_text(), re.M)}
         internal = [link for link in link_annotations(reader) if link["uri"] is None]
         assert internal, path.name
         # The shipped sheets carry no corrections: every internal link is a citation into the source list.
-        assert [link["dest_page"] for link in internal] == [sources_page] * len(internal), path.name
+        assert {link["dest_page"] for link in internal} <= entry_pages, path.name
+        assert any(link["dest_page"] == first for link in internal), path.name
 
 
 def test_citation_markers_extract_as_tokens_of_their_own(shipped):

@@ -127,7 +127,7 @@ def notices(ctx: Context, options: dict) -> list:
 def summary(ctx: Context, options: dict) -> list:
     """The summary in a tinted box."""
     label = Heading(ctx.m(ctx.label("summary").upper(), "heading"), ctx.styles["label"], ctx.label("summary"), "summary")
-    body = ctx.para(ctx.rtext(ctx.sheet.summary))
+    body = ctx.para(ctx.rtext(ctx.sheet.summary), "lead")
     box = table([[label], [body]], [ctx.width],
                 [("BACKGROUND", (0, 0), (-1, -1), ctx.colour("box")),
                  ("LINEBEFORE", (0, 0), (0, -1), 2.5, ctx.colour("accent")),
@@ -298,7 +298,7 @@ def contrasts(ctx: Context, options: dict) -> list:
         inner = table([[cells[0], "", cells[1]]], [half, gap, half],
                       [("LINEBEFORE", (2, 0), (2, 0), 0.5, ctx.colour("rule")), ("LEFTPADDING", (2, 0), (2, 0), gap)], ctx)
         kind = ctx.para(ctx.m(ctx.label("contrast_note")), "small", textColor=ctx.colour("muted"))
-        meaning = ctx.para(ctx.rtext(contrast.meaning))
+        meaning = ctx.para(ctx.rtext(contrast.meaning), "lead")
         box = table([[inner], [kind], [meaning]], [ctx.width],
                     [("BOX", (0, 0), (-1, -1), 0.6, ctx.colour("rule")),
                      ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),

@@ -41,6 +41,8 @@ class Context:
             "body": base,
             "small": ParagraphStyle("small", parent=base, fontSize=sizes["small"], leading=sizes["small"] * 1.3,
                                     textColor=self.colour("muted")),
+            # The summary reads first and across the whole width: a size up keeps its lines short enough to read.
+            "lead": ParagraphStyle("lead", parent=base, fontSize=sizes["body"] * 1.1, leading=sizes["body"] * 1.1 * 1.32),
             "heading": ParagraphStyle("heading", parent=base, fontName=heading, fontSize=sizes["heading"],
                                       leading=sizes["heading"] * 1.25, textColor=self.colour("accent"), hyphenationLang="",
                                       spaceBefore=sizes["body"] * 0.9, spaceAfter=sizes["body"] * 0.35),
