@@ -14,7 +14,7 @@ from factsheet.builder import build
 from factsheet.checks import validated
 from factsheet.i18n import translator
 from factsheet.project import load_project
-from pdfcheck import link_annotations
+from pdfcheck import has_phrase, link_annotations
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,10 @@ def shipped(tmp_path_factory) -> Path:
         shutil.copytree(REPO_ROOT / folder, root / folder)
     build(validated(load_project(root)), jobs=1)
     return root
+
+
+def fact_text(fact, language: str) -> str:
+    return fact.text.source if language == "en" else fact.text.translations[language].text
 
 
 def pdfs(root: Path) -> list[Path]:
@@ -78,3 +82,42 @@ def test_citation_markers_extract_as_tokens_of_their_own(shipped):
     text = pypdf.PdfReader(shipped / "out" / "kursk-casualties.en.pdf").pages[0].extract_text()
     assert re.search(r"IANS\s1", text) and not re.search(r"IANS1", text)
     assert not re.search(r"[A-Za-z]\d,\d", text)  # no "Television1,2"
+
+
+def test_every_key_figure_carries_its_status_and_the_legend_explains_the_badges(shipped):
+    from factsheet.resolve import LABELS
+
+    for path in pdfs(shipped):
+        if "kursk-deployment" not in path.name:
+            continue
+        language = path.name.split(".")[1]
+        t = translator(language)
+        text = " ".join(pypdf.PdfReader(path).pages[0].extract_text().split())
+        assert t.gettext(LABELS["legend"]) in text, path.name
+        for status in ("confirmed", "reported", "claimed", "disputed"):
+            assert has_phrase(text, t.gettext(LABELS[f"legend_{status}"])), (path.name, status)
+        # Shoigu's pledges are claims: both key numbers carry the CLAIMED badge.
+        from factsheet.i18n import STATUS_LABELS
+
+        assert text.count(t.gettext(STATUS_LABELS["claimed"]).upper()) >= 3, path.name  # two figures and the legend
+
+
+def test_a_card_fills_its_page_and_says_where_the_rest_is(shipped):
+    import pypdfium2
+
+    for path in pdfs(shipped):
+        if ".card." not in path.name:
+            continue
+        language = path.name.split(".")[1]
+        reader = pypdf.PdfReader(path)
+        assert len(reader.pages) == 1, path.name
+        text = " ".join(reader.pages[0].extract_text().split())
+        sheet = load_project(shipped).sheets[path.name.split(".")[0]]
+        shown = sum(has_phrase(text, " ".join(fact_text(fact, language).split()[:4])) for fact in sheet.facts())
+        if shown < len(sheet.facts()):  # some facts are left out: the card names the full briefing
+            assert f"{sheet.id}.{language}.pdf" in text, path.name
+        page = pypdfium2.PdfDocument(path)[0]
+        image = page.render(scale=0.5).to_pil().convert("L")
+        darkest = [image.crop((0, y, image.width, y + 1)).getextrema()[0] for y in range(image.height)]
+        inked = [y for y, value in enumerate(darkest) if value < 200 and y < image.height * 0.9]
+        assert inked and max(inked) > image.height * 0.75, (path.name, "the card leaves its lower quarter empty")

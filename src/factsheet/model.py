@@ -164,6 +164,7 @@ class Claim:
     measures: str | None = None  # what this claim counts, when the editor states it: must be its figure's
     corrections: tuple = ()
     withdrawn: Correction | None = None
+    status: str = "claimed"  # a number someone states is a claim unless the desk can say more
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,11 @@ LABELS = {
     "corrected": N_("Corrected {date}"),
     "withdrawn": N_("Withdrawn {date}"),
     "contrast_note": N_("Two different quantities, not rival estimates"),
+    "legend": N_("How sure is each statement?"),
+    "legend_confirmed": N_("shown first-hand in the material cited"),
+    "legend_reported": N_("a source reports it; the desk has not verified it"),
+    "legend_claimed": N_("asserted by a party with a stake in it; unverified"),
+    "legend_disputed": N_("credible sources contradict each other"),
     "build": N_("Build {id}"),
 }
 
@@ -108,6 +113,8 @@ class RClaim:
     citations: tuple
     note: RText | None = None
     corrected: str | None = None
+    status: str = "claimed"
+    status_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +294,7 @@ class _Resolver:
         note = self.text(claim.note, f"claim '{claim.id}' note") if claim.note else None
         return RClaim(claim.id, claim.value, format_value(claim.value, unit.text, self.t), self.attribution(claim.attribution),
                       format_partial_date(claim.as_of, self.t.locale), self.cite(claim.citations), note,
-                      self.corrected(claim))
+                      self.corrected(claim), claim.status, self.t.gettext(STATUS_LABELS[claim.status]))
 
     def figure(self, figure: m.Figure) -> RFigure:
         unit = self.text(figure.unit, f"figure '{figure.id}' unit")

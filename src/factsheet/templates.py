@@ -13,7 +13,7 @@ from . import model as m
 from .errors import InputError
 from .problems import Loc, Problems
 from .validate import SKIP, Field, FieldError, Reader, boolean, exact_string, multilingual, scalar, slug, string
-from .yamlio import Map, Node, Seq, read_yaml
+from .yamlio import Map, Node, Scalar, Seq, read_yaml
 
 FONTS_FILE = "fonts.yaml"
 PAGE_SIZES = {"A4": (595.2756, 841.8898), "letter": (612.0, 792.0), "A5": (419.5276, 595.2756)}
@@ -38,9 +38,10 @@ BLOCK_OPTIONS: dict[str, dict[str, Field]] = {
     "summary": {},
     "key-figures": {},
     "sections": {},
-    "key-facts": {"limit": Field(lambda r, n: _count(r, n), default=None)},
+    "key-facts": {"limit": Field(lambda r, n: _limit(r, n), default=None)},
     "disputed-figures": {"chart": Field(boolean, default=True)},
     "contrasts": {},
+    "status-legend": {},
     "corrections": {},
     "timeline": {},
     "sources": {"style": Field(lambda r, n: _choice(r, n, ("full", "short")), default="full")},
@@ -125,6 +126,13 @@ def _choice(r: Reader, node: Node, choices: tuple) -> str:
     if value not in choices:
         raise FieldError(f"'{value}' is not one of {', '.join(choices)}", "bad-option")
     return value
+
+
+def _limit(r: Reader, node: Node) -> int | str:
+    """A whole number, or 'fill': as many as the page holds."""
+    if isinstance(node, Scalar) and node.value == "fill":
+        return "fill"
+    return _count(r, node)
 
 
 def _count(r: Reader, node: Node) -> int:

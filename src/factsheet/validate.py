@@ -564,6 +564,7 @@ CLAIM_FIELDS = {
     "attribution": Field(attribution, required=True),
     "citations": Field(citations, required=True, hint="every claim needs at least one citation"),
     "note": Field(text),
+    "status": Field(status, default="claimed"),
     "measures": Field(slug),
     "corrections": Field(corrections, default=()),
     "withdrawn": Field(correction),

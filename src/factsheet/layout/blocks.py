@@ -138,7 +138,10 @@ def summary(ctx: Context, options: dict) -> list:
 
 
 def _claim_cell(ctx: Context, figure: RFigure, claim) -> list:
+    """A claim as a key number: its status badge, the value, who claims it, and any note."""
     value = ctx.para(ctx.m(claim.value_text, "figures") + (" †" if figure.unit.fallback else ""), "figure")
+    value = table([[value, badge(ctx, claim.status, claim.status_label)]], [None, ctx.badge_width],
+                  [("VALIGN", (1, 0), (1, 0), "MIDDLE")], ctx)
     who = ctx.para(ctx.m(ctx.label("according_to", who=claim.attribution)) + ctx.cites(claim.citations)
                    + _corrected_mark(ctx, claim.corrected), "small")
     cell = [value, who]
@@ -221,15 +224,62 @@ def sections(ctx: Context, options: dict) -> list:
 
 @builder("key-facts")
 def key_facts(ctx: Context, options: dict) -> list:
-    """Only the facts marked key, up to an optional limit, saying that more exist."""
+    """The facts marked key (then the others), up to a limit or as many as the page holds, saying where the rest are."""
     every = [fact for section in ctx.sheet.sections for fact in section.facts]
+    ordered = [fact for fact in every if fact.key] + [fact for fact in every if not fact.key]
+    if options["limit"] == "fill":
+        return [heading(ctx, ctx.label("key_facts"), "key-facts"), FillingFacts(ctx, ordered, len(every))]
     chosen = [fact for fact in every if fact.key][: options["limit"] or None]
-    story: list = [heading(ctx, ctx.label("key_facts"), "key-facts"), facts_table(ctx, chosen)]
-    hidden = len(every) - len(chosen)
-    if hidden:
-        more = ctx.sheet.translator.ngettext("{n} more fact in the full briefing.", "{n} more facts in the full briefing.", hidden)
-        story.append(ctx.para(ctx.m(more), "small"))
-    return story
+    return [heading(ctx, ctx.label("key_facts"), "key-facts"), facts_table(ctx, chosen)] + \
+        _more_facts(ctx, len(every) - len(chosen))
+
+
+def _more_facts(ctx: Context, hidden: int) -> list:
+    """'N more facts in the full briefing (file)': where a reader of a short card finds the rest."""
+    if not hidden:
+        return []
+    full = f"{ctx.sheet.sheet_id}.{ctx.sheet.language}.pdf"
+    more = ctx.sheet.translator.ngettext("{n} more fact in the full briefing, {file}.",
+                                         "{n} more facts in the full briefing, {file}.", hidden, file=full)
+    return [ctx.para(ctx.m(more), "small")]
+
+
+class FillingFacts(Flowable):
+    """As many facts as fit in the room left on the page (keeping room for what follows), then where the rest are.
+
+    The room is known only when the frame asks, so the choice is made in wrap().
+    """
+
+    def __init__(self, ctx: Context, facts: list, total: int) -> None:
+        super().__init__()
+        self.ctx, self.facts, self.total = ctx, facts, total
+        self.reserve = 0.0  # height of the blocks after this one, set by build_story
+        self.parts: list = []
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        """Choose the longest run of facts whose table, with the closing line, fits above the reserve."""
+        room = available_height - self.reserve
+        best: list = []
+        for count in range(1, len(self.facts) + 1):
+            parts = [facts_table(self.ctx, self.facts[:count])] + _more_facts(self.ctx, self.total - count)
+            height = sum(part.wrap(available_width, available_height)[1] for part in parts)
+            if height > room and best:
+                break
+            best = parts
+            if height > room:
+                break
+        self.parts = best
+        self.width = available_width
+        self.height = sum(part.wrap(available_width, available_height)[1] for part in best)
+        return available_width, self.height
+
+    def draw(self) -> None:
+        """Draw the chosen parts top to bottom."""
+        y = self.height
+        for part in self.parts:
+            _, height = part.wrap(self.width, self.height)
+            y -= height
+            part.drawOn(self.canv, 0, y)
 
 
 @builder("disputed-figures")
@@ -276,6 +326,19 @@ def disputed_figures(ctx: Context, options: dict) -> list:
         story.append(KeepTogether([title, Spacer(1, 3), table(rows, widths, style, ctx)]))
         story.append(Spacer(1, 6))
     return story
+
+
+@builder("status-legend")
+def status_legend(ctx: Context, options: dict) -> list:
+    """What each status badge means, so a reader can tell a claim from a fact."""
+    rows = [[badge(ctx, status, ctx.label(f"status_{status}")), ctx.para(ctx.m(ctx.label(f"legend_{status}")), "small")]
+            for status in ("confirmed", "reported", "claimed", "disputed")]
+    half = (ctx.width - 2 * (ctx.badge_width + 6) - 12) / 2
+    grid = table([rows[0] + [""] + rows[1], rows[2] + [""] + rows[3]],
+                 [ctx.badge_width + 6, half, 12, ctx.badge_width + 6, half],
+                 [("BOTTOMPADDING", (0, 0), (-1, -1), 3), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")], ctx)
+    title = ctx.para(ctx.m(ctx.label("legend"), "heading"), "label")
+    return [KeepTogether([title, Spacer(1, 2), grid]), Spacer(1, 6)]
 
 
 @builder("contrasts")
@@ -383,8 +446,13 @@ def _sentences(parts: list[tuple[str, str]]) -> str:
 
 def build_story(ctx: Context) -> list[Flowable]:
     """All blocks of the template, in order, as one list of flowables."""
-    story: list = []
-    for block in ctx.template.blocks:
-        story.extend(BUILDERS[block.type](ctx, block.options))
-    return story
+    blocks = [BUILDERS[block.type](ctx, block.options) for block in ctx.template.blocks]
+    for index, flowables in enumerate(blocks):
+        for flowable in flowables:
+            if isinstance(flowable, FillingFacts):
+                # What follows must still fit on the page: measure it once, at the frame's width.
+                later = [f for rest in blocks[index + 1:] for f in rest]
+                flowable.reserve = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+                                       for f in later) + 6
+    return [flowable for flowables in blocks for flowable in flowables]
 
