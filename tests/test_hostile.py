@@ -98,7 +98,7 @@ def test_margins_wider_than_the_page(desk):
     code, output = run(desk, "build")
     assert code == 1
     assert ("templates/briefing.yaml:4:3: error: template 'briefing', field 'page': the margins leave a text area of "
-            "0 x 261 mm on A4 paper; it must be at least 80 x 100 mm: make the margins smaller [bad-margins]") in output
+            "0 x 259 mm on A4 paper; it must be at least 80 x 100 mm: make the margins smaller [bad-margins]") in output
 
 
 @pytest.mark.parametrize("content, reason", [

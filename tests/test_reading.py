@@ -121,3 +121,34 @@ def test_a_card_fills_its_page_and_says_where_the_rest_is(shipped):
         darkest = [image.crop((0, y, image.width, y + 1)).getextrema()[0] for y in range(image.height)]
         inked = [y for y, value in enumerate(darkest) if value < 200 and y < image.height * 0.9]
         assert inked and max(inked) > image.height * 0.75, (path.name, "the card leaves its lower quarter empty")
+
+
+def test_page_furniture_a_reader_understands(shipped):
+    """No running header above the title band on page 1; every page of a translation says the English prevails."""
+    from factsheet.resolve import LABELS
+
+    for path in pdfs(shipped):
+        language = path.name.split(".")[1]
+        reader = pypdf.PdfReader(path)
+        for number, page in enumerate(reader.pages):
+            text = " ".join(page.extract_text().split())
+            if language != "en":
+                assert has_phrase(text, translator(language).gettext(LABELS["prevails"])), (path.name, number)
+            else:
+                assert "prevails" not in text
+        from factsheet.resolve import resolve_sheet
+
+        project = load_project(shipped)
+        heading = resolve_sheet(project, project.sheets[path.name.split(".")[0]], language).title.text
+        opening = " ".join(heading.split()[:3])
+        # The title appears once at the top of page 1, in the title band: no running header repeats it above.
+        assert sum(line.startswith(opening) for line in _lines_from_top(path)[:4]) == 1, (path.name, opening)
+
+
+def _lines_from_top(path: Path) -> list[str]:
+    """Page 1's text lines, top to bottom."""
+    import pypdfium2
+
+    page = pypdfium2.PdfDocument(path)[0]
+    text = page.get_textpage().get_text_bounded()
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -38,6 +38,7 @@ LABELS = {
     "withdrawn": N_("Withdrawn {date}"),
     "contrast_note": N_("Two different quantities, not rival estimates"),
     "legend": N_("How sure is each statement?"),
+    "prevails": N_("Translated from English. Where the two differ, the English text prevails."),
     "legend_confirmed": N_("shown first-hand in the material cited"),
     "legend_reported": N_("a source reports it; the desk has not verified it"),
     "legend_claimed": N_("asserted by a party with a stake in it; unverified"),

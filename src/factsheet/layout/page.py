@@ -45,30 +45,48 @@ def draw_runs(canvas: Canvas, role: Role, x: float, y: float, text: str, size: f
 
 
 def decorate(canvas: Canvas, ctx: Context, page: int, pages: int) -> None:
-    """Draw the header and footer of one page."""
+    """Draw the header (from page 2: page 1 opens with the title band) and the two-line footer of one page.
+
+    The footer's first line holds its left and right items, the second, centred, its
+    middle ones (the marking), so that nothing overlaps in a language with long words.
+    A translation says at the top of every page which text prevails.
+    """
     template = ctx.template
     width, height = template.page_size
     margins = template.margins
     size = template.sizes["small"]
     body = ctx.fonts.role("body")
+    room = width - margins["left"] - margins["right"]
     canvas.saveState()
     canvas.setFillColor(ctx.colour("muted"))
     canvas.setStrokeColor(ctx.colour("rule"))
     canvas.setLineWidth(0.5)
-    for items, y, rule_y in ((template.header, height - margins["top"] + 8, height - margins["top"] + 4),
-                             (template.footer, margins["bottom"] - 13, margins["bottom"] - 4)):
-        if not items:
-            continue
-        left, centre, right = _slots(ctx, items, page, pages)
-        canvas.line(margins["left"], rule_y, width - margins["right"], rule_y)
-        if left:
-            draw_runs(canvas, body, margins["left"], y, _fit(ctx, left, size, (width - margins["left"] - margins["right"]) * 0.4),
-                      size, "left")
+    top = height - margins["top"] + 8
+    if page > 1 and template.header:
+        left, centre, right = _slots(ctx, template.header, page, pages)
+        canvas.line(margins["left"], height - margins["top"] + 4, width - margins["right"], height - margins["top"] + 4)
+        _draw_line(canvas, ctx, body, size, top, left, right, room)
+    if ctx.sheet.language != ctx.sheet.source_language:
+        # On every page of a translation, above everything else: which text is authoritative.
+        draw_runs(canvas, body, width / 2, top + size * 1.4, _fit(ctx, ctx.label("prevails"), size, room), size, "centre")
+    if template.footer:
+        left, centre, right = _slots(ctx, template.footer, page, pages)
+        y = margins["bottom"] - 13
+        canvas.line(margins["left"], margins["bottom"] - 4, width - margins["right"], margins["bottom"] - 4)
+        _draw_line(canvas, ctx, body, size, y, left, right, room)
         if centre:
-            draw_runs(canvas, body, width / 2, y, centre, size, "centre")
-        if right:
-            draw_runs(canvas, body, width - margins["right"], y, right, size, "right")
+            draw_runs(canvas, body, width / 2, y - size * 1.4, _fit(ctx, centre, size, room), size, "centre")
     canvas.restoreState()
+
+
+def _draw_line(canvas: Canvas, ctx: Context, body: Role, size: float, y: float, left: str, right: str, room: float) -> None:
+    """A left item and a right item on one line, the left one shortened if the two would meet."""
+    margins = ctx.template.margins
+    right_width = string_width(body, right, size) if right else 0
+    if left:
+        draw_runs(canvas, body, margins["left"], y, _fit(ctx, left, size, room - right_width - 12), size, "left")
+    if right:
+        draw_runs(canvas, body, ctx.template.page_size[0] - margins["right"], y, right, size, "right")
 
 
 def _fit(ctx: Context, text: str, size: float, room: float) -> str:
