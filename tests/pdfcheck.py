@@ -99,6 +99,11 @@ def ink_outside(path: Path, page: int, left: float | None = None, right: float |
 
 def text_lines(path: Path, size: float) -> list[tuple[int, str]]:
     """(page, text) of every line set at font size `size`, one entry per column (read with pdfium's character boxes)."""
+    return [(number, text) for number, _, text in placed_lines(path, size)]
+
+
+def placed_lines(path: Path, size: float) -> list[tuple[int, float, str]]:
+    """(page, baseline y, text) of every line set at font size `size`, one entry per column."""
     import ctypes
     from collections import defaultdict
 
@@ -119,14 +124,15 @@ def text_lines(path: Path, size: float) -> list[tuple[int, str]]:
         for chars in lines.values():
             chars.sort()
             column = [chars[0]]
+            baseline = next(y for y, line in lines.items() if line is chars)
             for previous, char in zip(chars, chars[1:]):
                 if char[0] - previous[0] > 40:  # a gap this wide separates two columns of a table
-                    found.append((number, "".join(c for _, c in column).strip()))
+                    found.append((number, baseline, "".join(c for _, c in column).strip()))
                     column = []
                 column.append(char)
-            found.append((number, "".join(c for _, c in column).strip()))
+            found.append((number, baseline, "".join(c for _, c in column).strip()))
     pdf.close()
-    return [(number, text) for number, text in found if text]
+    return [(number, y, text) for number, y, text in found if text]
 
 
 def has_phrase(text: str, phrase: str) -> bool:

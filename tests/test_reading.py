@@ -152,3 +152,18 @@ def _lines_from_top(path: Path) -> list[str]:
     page = pypdfium2.PdfDocument(path)[0]
     text = page.get_textpage().get_text_bounded()
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_no_heading_ends_a_page_alone_and_a_split_says_continued(shipped):
+    from pdfcheck import placed_lines
+
+    continued = 0
+    for path in pdfs(shipped):
+        body = placed_lines(path, 9.5) + placed_lines(path, 7.5)
+        for page, y, text in placed_lines(path, 11):  # section, timeline and source headings
+            below = [line for line in body if line[0] == page and line[1] < y]
+            assert below, (path.name, page, text, "a heading with nothing under it on its page")
+        language = path.name.split(".")[1]
+        marker = translator(language).gettext("{heading} (continued)").replace("{heading}", "").strip()
+        continued += sum(marker in text for _, _, text in placed_lines(path, 11))
+    assert continued >= 2  # some section of the shipped briefings runs onto page 2, and says so

@@ -12,7 +12,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 from . import __version__
 from .fonts import Fonts
 from .languages import script_of
-from .layout.blocks import Heading, build_story
+from .layout.blocks import Heading, HeadedTable, build_story
 from .layout.context import Context
 from .layout.page import numbered_canvas
 from .resolve import ResolvedSheet
@@ -43,9 +43,13 @@ class _Document(BaseDocTemplate):
     """Adds outline entries for headings as they are placed."""
 
     def afterFlowable(self, flowable) -> None:  # noqa: N802 (ReportLab's name)
+        if not isinstance(flowable, (Heading, HeadedTable)):
+            return
+        # The outline opens the heading itself: its page, at its top edge.
+        top = self.frame._y + flowable.height + flowable.getSpaceBefore()
+        if isinstance(flowable, HeadedTable):
+            flowable = flowable.head  # its heading, or a "(continued)" one, which is no outline entry
         if isinstance(flowable, Heading):
-            # The outline opens the heading itself: its page, at its top edge.
-            top = self.frame._y + flowable.height + flowable.getSpaceBefore()
             self.canv.bookmarkHorizontal(flowable.key, 0, top)
             self.canv.addOutlineEntry(flowable.outline, flowable.key, level=flowable.level, closed=False)
 

@@ -39,6 +39,7 @@ LABELS = {
     "contrast_note": N_("Two different quantities, not rival estimates"),
     "legend": N_("How sure is each statement?"),
     "prevails": N_("Translated from English. Where the two differ, the English text prevails."),
+    "continued": N_("{heading} (continued)"),
     "legend_confirmed": N_("shown first-hand in the material cited"),
     "legend_reported": N_("a source reports it; the desk has not verified it"),
     "legend_claimed": N_("asserted by a party with a stake in it; unverified"),

@@ -47,6 +47,55 @@ def heading(ctx: Context, text: str, key: str, level: int = 0) -> Heading:
     return Heading(ctx.m(text, "heading"), ctx.styles["heading"], text, key, level)
 
 
+class HeadedTable(Flowable):
+    """A heading and the table under it, kept together across a page break.
+
+    The heading never ends a page alone: if not even the table's first row fits
+    below it, both move on. When the table runs onto the next page, that part
+    opens with the heading again, marked "(continued)".
+    """
+
+    def __init__(self, ctx: Context, head: Paragraph, body: Table, text: str) -> None:
+        super().__init__()
+        self.ctx, self.head, self.body, self.text = ctx, head, body, text
+
+    def _head_height(self, width: float) -> float:
+        return self.head.wrap(width, 10_000)[1] + self.head.getSpaceAfter()
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        """The heading's height and the table's, one above the other."""
+        head = self._head_height(available_width)
+        self.width = available_width
+        self.height = head + self.body.wrap(available_width, available_height - head)[1]
+        return self.width, self.height
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (ReportLab's name)
+        """The heading's space above."""
+        return self.head.getSpaceBefore()
+
+    def split(self, available_width: float, available_height: float) -> list:
+        """[this heading with the rows that fit, "(continued)" with the rest], or [] to move on whole."""
+        head = self._head_height(available_width)
+        parts = self.body.split(available_width, available_height - head)
+        if len(parts) < 2:
+            return []
+        continued = self.ctx.label("continued", heading=self.text)
+        again = Paragraph(self.ctx.m(continued, "heading"), self.ctx.styles["heading"])
+        return [HeadedTable(self.ctx, self.head, parts[0], self.text), HeadedTable(self.ctx, again, parts[1], self.text)]
+
+    def draw(self) -> None:
+        """The heading at the top, the table below it."""
+        body_height = self.body.wrap(self.width, self.height)[1]
+        self.head.wrap(self.width, self.height)
+        self.head.drawOn(self.canv, 0, body_height + self.head.getSpaceAfter())
+        self.body.drawOn(self.canv, 0, 0)
+
+
+def headed(ctx: Context, text: str, key: str, body: Table) -> HeadedTable:
+    """A heading (with its outline entry) and its table, which never part on a page break."""
+    return HeadedTable(ctx, heading(ctx, text, key), body, text)
+
+
 def table(rows: list, widths: list, style: list, ctx: Context) -> Table:
     """A Table whose own font settings are ours, so ReportLab adds no Helvetica."""
     base = [("FONTNAME", (0, 0), (-1, -1), ctx.fonts.role("body").font_name),
@@ -216,9 +265,8 @@ def sections(ctx: Context, options: dict) -> list:
     """Every section with its facts, in the editors' order."""
     story: list = []
     for section in ctx.sheet.sections:
-        story.append(CondPageBreak(60))
-        story.append(heading(ctx, section.title.text + (" †" if section.title.fallback else ""), f"section-{section.id}"))
-        story.append(facts_table(ctx, list(section.facts)))
+        story.append(headed(ctx, section.title.text + (" †" if section.title.fallback else ""), f"section-{section.id}",
+                            facts_table(ctx, list(section.facts))))
     return story
 
 
@@ -404,7 +452,7 @@ def timeline(ctx: Context, options: dict) -> list:
     body = table(rows, [date_width, ctx.width - date_width],
                  [("LINEBEFORE", (1, 0), (1, -1), 1.2, ctx.colour("rule")), ("LEFTPADDING", (1, 0), (1, -1), 7),
                   ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5), ("TOPPADDING", (0, 0), (0, -1), 0.8)], ctx)
-    return [CondPageBreak(80), heading(ctx, ctx.label("timeline"), "timeline"), body]
+    return [headed(ctx, ctx.label("timeline"), "timeline", body)]
 
 
 @builder("sources")
@@ -429,10 +477,10 @@ def sources(ctx: Context, options: dict) -> list:
             text += f' <font color="{ctx.hex("muted")}">{ctx.rtext(source.note)}</font>'
         rows.append([ctx.para(f"{anchor}{source.number}", "small", textColor=ctx.colour("accent")),
                      ctx.para(text, "small", textColor=ctx.colour("ink"))])
-    body = table(rows, [14, ctx.width - 14], [("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)], ctx)
     count = ctx.sheet.translator.ngettext("{n} source cited", "{n} sources cited", len(ctx.sheet.sources))
-    return [CondPageBreak(60), heading(ctx, ctx.label("sources"), "sources"), ctx.para(ctx.m(count), "small"),
-            Spacer(1, 2), body]
+    rows.insert(0, [ctx.para(ctx.m(count), "small"), ""])
+    body = table(rows, [14, ctx.width - 14], [("BOTTOMPADDING", (0, 0), (-1, -1), 2.5), ("SPAN", (0, 0), (1, 0))], ctx)
+    return [headed(ctx, ctx.label("sources"), "sources", body)]
 
 
 def _sentences(parts: list[tuple[str, str]]) -> str:
