@@ -294,7 +294,8 @@ class _Resolver:
 
     def claim(self, claim: m.Claim, unit: RText) -> RClaim:
         note = self.text(claim.note, f"claim '{claim.id}' note") if claim.note else None
-        return RClaim(claim.id, claim.value, format_value(claim.value, unit.text, self.t), self.attribution(claim.attribution),
+        value = typeset(format_value(claim.value, unit.text, self.t), self.typography)  # "6,000 soldiers" on one line
+        return RClaim(claim.id, claim.value, value, self.attribution(claim.attribution),
                       format_partial_date(claim.as_of, self.t.locale), self.cite(claim.citations), note,
                       self.corrected(claim), claim.status, self.t.gettext(STATUS_LABELS[claim.status]))
 

@@ -49,7 +49,7 @@ class Context:
             "title": ParagraphStyle("title", parent=base, fontName=heading, fontSize=sizes["title"],
                                     leading=sizes["title"] * 1.18, textColor=self.colour("band-text"), hyphenationLang=""),
             "figure": ParagraphStyle("figure", parent=base, fontName=figures, fontSize=sizes["figure"],
-                                     leading=sizes["figure"] * 1.15, textColor=self.colour("accent")),
+                                     leading=sizes["figure"] * 1.15, textColor=self.colour("accent"), hyphenationLang=""),
             "badge": ParagraphStyle("badge", parent=base, fontName=self.fonts.role("body", bold=True).font_name,
                                     fontSize=sizes["small"] * 0.95, leading=sizes["small"] * 1.15,
                                     textColor=colors.white, alignment=1),
