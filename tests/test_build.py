@@ -287,3 +287,13 @@ def test_a_sheet_named_twice_is_built_once(desk):
 def test_template_names_cannot_reach_outside_templates(desk, name):
     with pytest.raises(BuildRequestError, match="is not a template name"):
         run(desk, templates=[name])
+
+
+def test_the_dispute_chart_explains_itself(desk):
+    desk.replace(SHEET_PATH, "value: {at_most: 6}", "value: {more_than: 6000}")
+    run(desk, templates=["briefing"])
+    text = " ".join(page_text(desk.root / "out" / "bridge.en.pdf").split())
+    assert "6,000" in text.split("Claim", 1)[1] and "10–12" in text  # a label at every mark
+    assert "Scale: weeks. Logarithmic scale: each step is ten times the one before." in text  # axis title and unit
+    assert "Arrow: no upper limit given. Bar between two end marks: a range. Each claim has a colour of its own" in text
+    assert " 10 100 1,000 10,000" in text  # the axis starts at its first tick

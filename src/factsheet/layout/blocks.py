@@ -356,7 +356,7 @@ def disputed_figures(ctx: Context, options: dict) -> list:
             row = [value, ctx.para(ctx.m(claim.attribution) + ctx.cites(claim.citations)), ctx.para(ctx.m(claim.as_of), "small")]
             if chart_width:
                 row += ["", chart.claim_bar(claim.value, scale, colours_cycle[index % 4], ctx.colour("muted"),
-                                      ctx.fonts.role("body").font_name)]
+                                            ctx.fonts.role("body").font_name, _mark_label(ctx, claim.value))]
             rows.append(row)
         style = [("LINEBELOW", (0, 0), (-1, 0), 0.6, ctx.colour("rule")), ("LINEBELOW", (0, 1), (-1, -1), 0.3, ctx.colour("rule")),
                  ("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
@@ -364,9 +364,8 @@ def disputed_figures(ctx: Context, options: dict) -> list:
         if chart_width:
             axis = chart.axis(scale, ctx.fonts.role("body").font_name, ctx.template.sizes["small"] * 0.9, ctx.colour("muted"),
                               lambda n: format_number(n, _locale(ctx)))
-            caption = ctx.label("scale_log" if scale.log else "scale_linear")
-            if any(c.value.kind in ("more_than", "at_least") for c in figure.claims):
-                caption += ". " + ctx.label("open_ended")
+            caption = ctx.label("axis_title", unit=figure.unit.text) + ". " + \
+                ctx.label("scale_log" if scale.log else "scale_linear") + ". " + _mark_legend(ctx, figure)
             rows.append(["", "", "", "", axis])
             rows.append([ctx.para(ctx.m(caption), "small"), "", "", "", ""])
             style += [("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)), ("VALIGN", (4, 1), (4, -1), "MIDDLE")]
@@ -434,6 +433,22 @@ def corrections(ctx: Context, options: dict) -> list:
     body = table(rows, [date_width, ctx.width - date_width], [("BOTTOMPADDING", (0, 0), (-1, -1), 3.5)], ctx)
     anchor = ctx.para('<a name="corrections"/>', "small")
     return [CondPageBreak(60), heading(ctx, ctx.label("corrections"), "corrections"), anchor, body]
+
+
+MARKS = {"exact": "mark_exact", "range": "mark_range", "more_than": "open_ended", "at_least": "open_ended",
+         "fewer_than": "mark_less", "at_most": "mark_less", "about": "mark_about"}
+
+
+def _mark_legend(ctx: Context, figure: RFigure) -> str:
+    """What each kind of mark in this chart means, and what the colours are, in words."""
+    kinds = dict.fromkeys(MARKS[claim.value.kind] for claim in figure.claims)
+    return ". ".join([ctx.label(kind) for kind in kinds] + [ctx.label("mark_colours")]) + "."
+
+
+def _mark_label(ctx: Context, value) -> str:
+    """A claim's numbers as written beside its mark: "6,000", "10–12"."""
+    numbers = [format_number(n, _locale(ctx)) for n in dict.fromkeys(n for n in (value.low, value.high) if n is not None)]
+    return "–".join(numbers)
 
 
 def _locale(ctx: Context):

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 
@@ -20,6 +21,7 @@ from .. import model as m
 
 ROW_HEIGHT = 13.0
 BAR_HEIGHT = 7.0
+LABEL_SIZE = 6.5
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,10 @@ def scale_for(values: list[m.Value], width: float) -> Scale:
     open_ended = any(v.kind in ("more_than", "at_least") for v in values)
     if largest / smallest >= 100:
         low = 10.0 ** math.floor(math.log10(smallest))
-        high = 10.0 ** math.ceil(math.log10(largest * (1.5 if open_ended else 1.2)))
+        # An open-ended claim gets a decade of room, so its arrow never covers its own starting mark.
+        high = 10.0 ** (math.ceil(math.log10(largest * 1.2)) + (1 if open_ended else 0))
         return Scale(low, high, True, width)
-    high = largest * (1.35 if open_ended else 1.1)
+    high = largest * (1.6 if open_ended else 1.1)
     step = _nice_step(high / 4)
     return Scale(0.0, step * math.ceil(high / step), False, width)
 
@@ -79,8 +82,8 @@ def _drawing(width: float, height: float, font: str) -> Drawing:
     return d
 
 
-def claim_bar(value: m.Value, scale: Scale, colour, muted, font: str) -> Drawing:
-    """One claim's mark on the shared scale."""
+def claim_bar(value: m.Value, scale: Scale, colour, muted, font: str, label: str = "") -> Drawing:
+    """One claim's mark on the shared scale, a dot at every value it gives, and its value written beside it."""
     d = _drawing(scale.width, ROW_HEIGHT, font)
     y = (ROW_HEIGHT - BAR_HEIGHT) / 2
     low = float(value.low) if value.low is not None else None
@@ -106,7 +109,23 @@ def claim_bar(value: m.Value, scale: Scale, colour, muted, font: str) -> Drawing
         d.add(Line(end, y - 1.5, end, y + BAR_HEIGHT + 1.5, strokeColor=colour, strokeWidth=1.2))
     else:  # about
         d.add(Circle(scale.x(low), ROW_HEIGHT / 2, BAR_HEIGHT / 2, fillColor=colour, strokeColor=None))
+    points = [scale.x(n) for n in (low, high) if n is not None]
+    for x in points:  # every value the claim gives is a visible point, whatever the mark
+        d.add(Circle(x, ROW_HEIGHT / 2, 1.6, fillColor=muted, strokeColor=None))
+    if label:
+        _label(d, label, points, scale, value, font)
     return d
+
+
+def _label(d: Drawing, text: str, points: list, scale: Scale, value: m.Value, font: str) -> None:
+    """The value in figures next to its mark: after it where there is room (never under an arrow), else before it."""
+    width = stringWidth(text, font, LABEL_SIZE)
+    start, end = min(points), max(points)
+    if value.kind in ("more_than", "at_least"):
+        end = scale.width  # the arrow takes the rest of the row
+    x = end + 3 if end + 3 + width <= scale.width else max(start - 3 - width, 0.0)
+    d.add(Rect(x - 1, ROW_HEIGHT / 2 - LABEL_SIZE * 0.5, width + 2, LABEL_SIZE, fillColor=colors.white, strokeColor=None))
+    d.add(String(x, ROW_HEIGHT / 2 - LABEL_SIZE * 0.35, text, fontName=font, fontSize=LABEL_SIZE, textAnchor="start"))
 
 
 def axis(scale: Scale, font: str, size: float, muted, label) -> Drawing:
@@ -115,7 +134,7 @@ def axis(scale: Scale, font: str, size: float, muted, label) -> Drawing:
     d = _drawing(scale.width, height, font)
     top = height - 1
     d.add(Line(0, top, scale.width, top, strokeColor=muted, strokeWidth=0.5))
-    taken = -1.0  # right edge of the last label drawn; labels that would overlap it are left out
+    taken = -math.inf  # right edge of the last label drawn; labels that would overlap it are left out
     for tick in scale.ticks():
         x = scale.x(tick)
         d.add(Line(x, top, x, top - 3, strokeColor=muted, strokeWidth=0.5))
