@@ -80,14 +80,14 @@ def test_an_unknown_publisher_is_said_and_a_missing_address_prints_nothing(desk)
     run(desk)
     text = " ".join(page_text(desk.root / "out" / "bridge.en.pdf").split())
     assert "Publisher unknown" in text and "address" not in text
-    assert "“Council closes Old Bridge after inspection”. March 4, 2025." in text  # the entry simply ends
+    assert "“Council closes Old Bridge after inspection”. 4 March 2025." in text  # the entry simply ends
 
 
 def test_a_publication_date_known_only_as_a_lower_bound_reads_as_a_sentence(desk):
     desk.replace("factsheets/sources.yaml", "published: 2025-03-04", "published: {not_before: 2025-03-04}")
     run(desk)
     text = " ".join(page_text(desk.root / "out" / "bridge.en.pdf").split())
-    assert "“Council closes Old Bridge after inspection”. On or after March 4, 2025." in text
+    assert "“Council closes Old Bridge after inspection”. On or after 4 March 2025." in text
 
 
 def test_every_font_is_embedded_and_none_is_standard(desk):

@@ -131,13 +131,13 @@ def test_a_withdrawn_and_a_corrected_fact_appear_dated_in_the_pdf(project):
     path = project.path("out/bridge.en.pdf")
     text = " ".join(page_text(path).split())
     assert "Corrections" in text
-    assert "Withdrawn March 6, 2025 The council said the bridge would reopen within a week. The article said no such " \
+    assert "Withdrawn 6 March 2025 The council said the bridge would reopen within a week. The article said no such " \
            "thing; the sentence was added in error." in text
-    assert "Corrected March 6, 2025 The council closed the Old Bridge to all traffic on 3 March 2025. The date of the " \
+    assert "Corrected 6 March 2025 The council closed the Old Bridge to all traffic on 3 March 2025. The date of the " \
            "closure was given as 4 March; it was 3 March." in text
     # The withdrawn fact is shown once, in the Corrections block, never as a fact.
     assert text.count("The council said the bridge would reopen within a week.") == 1
-    assert "[Corrected March 6, 2025]" in text  # the mark beside the corrected fact
+    assert "[Corrected 6 March 2025]" in text  # the mark beside the corrected fact
     reader = pypdf.PdfReader(path)
     corrections_page = next(i for i, page in enumerate(reader.pages) if "Corrections" in page.extract_text())
     marks = [link for link in link_annotations(reader) if link["uri"] is None and link["dest_page"] is not None]

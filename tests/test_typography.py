@@ -66,3 +66,13 @@ def test_shipped_pdfs_have_no_straight_quotes_and_no_line_starting_with_a_dash(s
             assert '"' not in text, path.name
             assert not re.search(r"[A-Za-z]'[A-Za-z]", text), path.name  # no straight apostrophe
             assert not any(line.lstrip().startswith(("—", "–")) for line in text.splitlines()), path.name
+
+
+def test_one_date_style_in_the_english_pdfs(shipped):  # noqa: F811
+    import pypdf
+
+    for path in sorted((shipped / "out").glob("*.en*.pdf")):
+        text = " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+        assert re.search(r"\b\d{1,2}\s(June|March|October|December)\s\d{4}", text), path.name
+        assert not re.search(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+                             r"\s\d{1,2},\s\d{4}", text), path.name  # never "June 30, 2025" beside "30 June 2025"

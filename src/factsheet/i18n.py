@@ -194,14 +194,15 @@ def format_partial_date(value: m.PartialDate, locale: Locale) -> str:
     return no_break(text)
 
 
-def format_when(value: m.When, t: Translator) -> str:
-    """Any date the records allow, including stated unknowns and lower bounds."""
+def format_when(value: m.When, t: Translator, dates: Locale | None = None) -> str:
+    """Any date the records allow, including stated unknowns and lower bounds (in the `dates` locale's style)."""
+    dates = dates or t.locale
     if isinstance(value, m.PartialDate):
-        return format_partial_date(value, t.locale)
+        return format_partial_date(value, dates)
     if isinstance(value, dt.datetime):
-        return no_break(format_date(value.date(), "long", locale=t.locale))
+        return no_break(format_date(value.date(), "long", locale=dates))
     if isinstance(value, m.NotBefore):
-        return t.gettext("on or after {date}", date=format_partial_date(value.date, t.locale))
+        return t.gettext("on or after {date}", date=format_partial_date(value.date, dates))
     return t.gettext("date unknown")
 
 

@@ -255,8 +255,8 @@ class _Resolver:
         self.labels = {key: self.t.gettext(message) for key, message in LABELS.items()}
         self.labels.update({f"status_{key}": self.t.gettext(message) for key, message in STATUS_LABELS.items()})
         self.numbers: dict[str, int] = {}
-        rules = load_typography(project.root / "templates")
-        self.typography: Typography = rules.get(language) or rules.get(language.split("-")[0]) or rules["default"]
+        self.typography: Typography = typography_for(project, language)
+        self.dates = date_locale(self.typography, self.t)
 
     def text(self, value: m.Text, where: str) -> RText:
         picked = pick(value, self.language, self.source_language, where)
@@ -290,19 +290,19 @@ class _Resolver:
         if not record.corrections:
             return None
         latest = max(record.corrections, key=lambda c: c.date.latest()).date
-        return self.labels["corrected"].format(date=format_partial_date(latest, self.t.locale))
+        return self.labels["corrected"].format(date=format_partial_date(latest, self.dates))
 
     def fact(self, fact: m.Fact) -> RFact:
         return RFact(fact.id, self.text(fact.text, f"fact '{fact.id}' text"), fact.status,
                      self.t.gettext(STATUS_LABELS[fact.status]), self.attribution(fact.attribution),
-                     format_partial_date(fact.date, self.t.locale) if fact.date else None,
+                     format_partial_date(fact.date, self.dates) if fact.date else None,
                      self.cite(fact.citations), fact.key, self.corrected(fact))
 
     def claim(self, claim: m.Claim, unit: RText) -> RClaim:
         note = self.text(claim.note, f"claim '{claim.id}' note") if claim.note else None
         value = typeset(format_value(claim.value, unit.text, self.t), self.typography)  # "6,000 soldiers" on one line
         return RClaim(claim.id, claim.value, value, self.attribution(claim.attribution),
-                      format_partial_date(claim.as_of, self.t.locale), self.cite(claim.citations), note,
+                      format_partial_date(claim.as_of, self.dates), self.cite(claim.citations), note,
                       self.corrected(claim), claim.status, self.t.gettext(STATUS_LABELS[claim.status]))
 
     def figure(self, figure: m.Figure) -> RFigure:
@@ -324,12 +324,12 @@ class _Resolver:
                        self._claim_subject(record))
             if record.withdrawn is not None:
                 items.append((record.withdrawn.date, RCorrection(
-                    "withdrawn", self.labels["withdrawn"].format(date=format_partial_date(record.withdrawn.date, self.t.locale)),
+                    "withdrawn", self.labels["withdrawn"].format(date=format_partial_date(record.withdrawn.date, self.dates)),
                     subject, self.text(record.withdrawn.note, f"{kind} '{record.id}' withdrawal note"),
                     f"{kind} '{record.id}'")))
             for index, item in enumerate(record.corrections, 1):
                 items.append((item.date, RCorrection(
-                    "corrected", self.labels["corrected"].format(date=format_partial_date(item.date, self.t.locale)),
+                    "corrected", self.labels["corrected"].format(date=format_partial_date(item.date, self.dates)),
                     subject, self.text(item.note, f"{kind} '{record.id}' correction {index} note"), f"{kind} '{record.id}'")))
         items.sort(key=lambda pair: (pair[0].earliest(), pair[0].latest()))
         return tuple(item for _, item in items)
@@ -346,7 +346,7 @@ class _Resolver:
         """The editors' chronology: the sheet's events, each with its own short text, in date order (never a copy of the facts)."""
         dated = [(event.date, event.text, f"event '{event.id}' text", event.citations) for event in self.sheet.timeline]
         dated.sort(key=lambda item: (item[0].earliest(), item[0].latest()))
-        return tuple(REntry(format_partial_date(date, self.t.locale), self.text(text, where), self.cite(citations))
+        return tuple(REntry(format_partial_date(date, self.dates), self.text(text, where), self.cite(citations))
                      for date, text, where, citations in dated)
 
     def source(self, source_id: str, number: int) -> RSource:
@@ -355,7 +355,7 @@ class _Resolver:
         note = self.text(source.note, f"source '{source_id}' note") if source.note else None
         return RSource(number, source_id, source.title, translated,
                        source.publisher if source.publisher is not m.UNKNOWN else self.labels["publisher_unknown"],
-                       format_when(source.published, self.t),
+                       format_when(source.published, self.t, self.dates),
                        source.url if isinstance(source.url, str) else None, note)
 
     def resolve(self) -> ResolvedSheet:
@@ -374,7 +374,7 @@ class _Resolver:
         resolved = ResolvedSheet(
             sheet.id, self.language, self.source_language,
             self.text(sheet.title, f"sheet '{sheet.id}' title"), self.text(sheet.summary, f"sheet '{sheet.id}' summary"),
-            format_partial_date(sheet.as_of, self.t.locale),
+            format_partial_date(sheet.as_of, self.dates),
             organisation_name(self.project, self.language),
             sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)), contrasts=contrasts, corrections=corrections,
@@ -407,6 +407,19 @@ def organisation_name(project: m.Project, language: str) -> str:
     name = project.settings.organisation
     translation = name.translations.get(language)
     return translation.text if translation is not None else name.source
+
+
+def date_locale(typography: Typography, t: Translator):
+    """The locale whose date style a language's texts use: typography.yaml's choice, else the language's own."""
+    from babel import Locale
+
+    return Locale.parse(typography.dates) if typography.dates else t.locale
+
+
+def typography_for(project: m.Project, language: str) -> Typography:
+    """The typography rules of a language (its own, else the default)."""
+    rules = load_typography(project.root / "templates")
+    return rules.get(language) or rules.get(language.split("-")[0]) or rules["default"]
 
 
 def resolve_sheet(project: m.Project, sheet: m.Sheet, language: str) -> ResolvedSheet:

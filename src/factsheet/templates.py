@@ -390,11 +390,24 @@ def _typography_rules(r: Reader, node: Node):
     fields = {"quotes": Field(lambda r, n: _four_marks(r, n), required=True),
               "apostrophe": Field(exact_string, required=True),
               "hyphenation": Field(lambda r, n: _hyphenation(r, n)),
-              "short_words": Field(lambda r, n: tuple(string(r, item) for item in getattr(n, "items", ())), default=())}
+              "short_words": Field(lambda r, n: tuple(string(r, item) for item in getattr(n, "items", ())), default=()),
+              "dates": Field(lambda r, n: _date_locale(r, n))}
     values = r.record(node, fields, "typography")
     if not values or values["quotes"] is None or values["apostrophe"] is None:
         raise FieldError("", SKIP)
-    return Typography(values["quotes"], values["apostrophe"], values["hyphenation"], values["short_words"])
+    return Typography(values["quotes"], values["apostrophe"], values["hyphenation"], values["short_words"],
+                      values["dates"])
+
+
+def _date_locale(r: Reader, node: Node) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    value = string(r, node)
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError):
+        raise FieldError(f"'{value}' is not a locale Babel knows, like en_GB or en_US", "bad-language") from None
+    return value
 
 
 def _four_marks(r: Reader, node: Node) -> tuple:

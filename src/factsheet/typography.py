@@ -21,6 +21,7 @@ class Typography:
     apostrophe: str = "’"
     hyphenation: str | None = None  # a pyphen dictionary, like en_GB; None: no hyphenation
     short_words: tuple = ()  # words that must not end a line (Russian «в», «и», Ukrainian «і», «з»...)
+    dates: str | None = None  # the CLDR locale whose date style the language uses (en_GB: "30 June 2025")
 
 
 _LETTER = r"[^\W\d_]"

@@ -17,6 +17,7 @@ from babel import Locale
 from .. import model as m
 from ..builder import output_name
 from ..i18n import format_partial_date, translator
+from ..resolve import date_locale, typography_for
 from ..languages import locale_id
 from ..resolve import organisation_name, resolve_sheet
 from .config import MailSettings
@@ -104,7 +105,8 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
     latest = max((project.sheets[item.sheet].as_of for item in delivery.attachments), default=None)
     titles = "; ".join(resolved.title.text for _, resolved in sheets)
     subject = t.ngettext("Briefing as of {date}: {titles}", "{n} briefings as of {date}: {titles}", len(sheets),
-                         date=format_partial_date(latest, t.locale) if latest else "", titles=titles)
+                         date=format_partial_date(latest, date_locale(typography_for(project, delivery.language), t))
+                         if latest else "", titles=titles)
     text_parts, html_parts = [t.gettext("Hello {name},", name=recipient.name), ""], \
         [f"<p>{html.escape(t.gettext('Hello {name},', name=recipient.name))}</p>"]
     intro = t.ngettext("Here is the latest briefing.", "Here are the latest {n} briefings.", len(sheets))
