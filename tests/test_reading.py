@@ -167,3 +167,14 @@ def test_no_heading_ends_a_page_alone_and_a_split_says_continued(shipped):
         marker = translator(language).gettext("{heading} (continued)").replace("{heading}", "").strip()
         continued += sum(marker in text for _, _, text in placed_lines(path, 11))
     assert continued >= 2  # some section of the shipped briefings runs onto page 2, and says so
+
+
+def test_a_clear_band_above_the_footer(shipped):
+    from factsheet.templates import load_template
+    from pdfcheck import placed_lines
+
+    for path in pdfs(shipped):
+        template = load_template(shipped / "templates", "card" if ".card." in path.name else "briefing")
+        rule = template.margins["bottom"] - 4  # where the footer rule is drawn
+        lowest = min(y for _, y, _ in placed_lines(path, template.sizes["body"]))
+        assert lowest - rule >= 10, (path.name, round(lowest - rule, 1))

@@ -54,6 +54,9 @@ class _Document(BaseDocTemplate):
             self.canv.addOutlineEntry(flowable.outline, flowable.key, level=flowable.level, closed=False)
 
 
+FOOTER_BAND = 10.0  # points of clear space between the last line of text and the footer rule
+
+
 def pdf_date(day: dt.date | dt.datetime) -> str:
     """A PDF date string for the document's creation and modification dates."""
     return day.strftime("D:%Y%m%d%H%M%S+00'00'")
@@ -73,8 +76,9 @@ def render_sheet(sheet: ResolvedSheet, template: Template, build_id: str, timest
         leftMargin=margins["left"], rightMargin=margins["right"], topMargin=margins["top"], bottomMargin=margins["bottom"],
         initialFontName=fonts.role("body").font_name,
     )
+    # The frame stops short of the footer rule, so the last line of text never runs into it.
     frame = Frame(margins["left"], margins["bottom"], ctx.width, template.page_size[1] - margins["top"] - margins["bottom"],
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=FOOTER_BAND, id="body")
     doc.addPageTemplates([PageTemplate("page", frames=[frame])])
     canvas_class = numbered_canvas(ctx)
     stamp = pdf_date(timestamp)
