@@ -201,13 +201,14 @@ class ResolvedSheet:
                 yield fact.status_label, f"fact '{fact.id}' status"
                 if fact.date:
                     yield fact.date, f"fact '{fact.id}' date"
-        for figure in self.figures:
+        for figure in (*self.figures, *(side for contrast in self.contrasts for side in contrast.sides)):
             yield figure.label.text, figure.label.where
             yield figure.unit.text, figure.unit.where
             for claim in figure.claims:
                 yield claim.value_text, f"claim '{claim.id}' value"
                 yield claim.attribution, f"claim '{claim.id}' attribution"
                 yield claim.as_of, f"claim '{claim.id}' as_of"
+                yield claim.status_label, f"claim '{claim.id}' status"
                 if claim.note:
                     yield claim.note.text, claim.note.where
         for entry in self.timeline:
@@ -216,12 +217,6 @@ class ResolvedSheet:
         for contrast in self.contrasts:
             yield contrast.title.text, contrast.title.where
             yield contrast.meaning.text, contrast.meaning.where
-            for side in contrast.sides:
-                yield side.label.text, side.label.where
-                yield side.unit.text, side.unit.where
-                for claim in side.claims:
-                    yield claim.value_text, f"claim '{claim.id}' value"
-                    yield claim.attribution, f"claim '{claim.id}' attribution"
         for item in self.corrections:
             yield item.label, f"{item.record} correction"
             yield item.subject.text, item.subject.where
