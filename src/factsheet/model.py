@@ -243,6 +243,7 @@ class Sheet:
     figures: tuple = ()
     timeline: tuple = ()
     contrasts: tuple = ()
+    edition: int = 1  # the edition readers get, counted from 1; with its as-of date it names what they have
 
     def facts(self) -> list:
         """Every fact on the sheet, in order."""

@@ -51,6 +51,7 @@ LABELS = {
     "legend_claimed": N_("asserted by a party with a stake in it; unverified"),
     "legend_disputed": N_("credible sources contradict each other"),
     "build": N_("Build {id}"),
+    "edition": N_("Edition {number}, {date}"),
 }
 
 
@@ -182,12 +183,14 @@ class ResolvedSheet:
     contrasts: tuple = ()
     corrections: tuple = ()
     hyphenation: str | None = None  # the pyphen dictionary for this language, from typography.yaml
+    edition: str = ""  # "Edition 1, 30 June 2025": what the reader holds
 
     def texts(self):
         """Every string that will be drawn, with where it comes from (for glyph checks)."""
         yield self.title.text, self.title.where
         yield self.summary.text, self.summary.where
         yield self.as_of, "as_of"
+        yield self.edition, "edition"
         yield self.organisation, "settings organisation"
         for key, label in self.labels.items():
             yield label, f"interface label '{key}'"
@@ -374,6 +377,8 @@ class _Resolver:
             sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)), contrasts=contrasts, corrections=corrections,
             hyphenation=self.typography.hyphenation,
+            edition=self.labels["edition"].format(number=sheet.edition,
+                                                  date=format_partial_date(sheet.as_of, self.dates)),
         )
         return _with_notices(resolved, shown_texts(self.project, sheet), self.t)
 

@@ -21,7 +21,7 @@ UNITS = {"mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pt": 1.0}
 COLOUR_NAMES = ("ink", "muted", "accent", "band", "band-text", "box", "rule", *m.STATUSES)
 SIZE_NAMES = ("body", "small", "heading", "title", "figure")
 ROLES = ("body", "heading", "figures")
-HEADER_ITEMS = ("title", "as_of", "organisation", "marking", "page", "build")
+HEADER_ITEMS = ("title", "as_of", "organisation", "marking", "page", "edition", "build")
 
 
 class TemplateError(InputError):

@@ -642,7 +642,15 @@ SHEET_FIELDS = {
     "figures": Field(lambda r, n: r.items(n, "figure", "sheet", read_figure), default=()),
     "timeline": Field(lambda r, n: r.items(n, "event", "sheet", read_event), default=()),
     "contrasts": Field(lambda r, n: r.items(n, "contrast", "sheet", read_contrast), default=()),
+    "edition": Field(lambda r, n: _edition(r, n), default=1),
 }
+
+
+def _edition(r: Reader, node: Node) -> int:
+    value = scalar(node, "a whole number").value
+    if not re.match(r"^[1-9]\d{0,3}$", value):
+        raise FieldError(f"expected an edition number from 1 to 9999, got '{value}'", "bad-number")
+    return int(value)
 
 CONTRAST_FIELDS = {
     "id": Field(slug, required=True),

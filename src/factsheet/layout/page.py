@@ -9,7 +9,7 @@ from ..fonts import Role, string_width
 from .context import Context
 
 LEFT = ("organisation", "title")
-RIGHT = ("page", "build", "as_of")
+RIGHT = ("page", "edition", "build", "as_of")
 
 
 def _item_text(ctx: Context, item: str, page: int, pages: int) -> str:
@@ -21,6 +21,7 @@ def _item_text(ctx: Context, item: str, page: int, pages: int) -> str:
         "marking": ctx.marking,
         "page": ctx.label("page", page=page, pages=pages),
         "build": ctx.label("build", id=ctx.build_id),
+        "edition": sheet.edition,
     }
     return values[item]
 
