@@ -141,3 +141,11 @@ def has_phrase(text: str, phrase: str) -> bool:
 
     pattern = r"(?:-\s)?".join(re.escape(char) if not char.isspace() else r"\s+" for char in phrase)
     return re.search(pattern, text) is not None
+
+
+def inked_share(path: Path, page: int, top_mm: float = 22, bottom_mm: float = 22) -> float:
+    """How far down the text area of a page the ink reaches, from 0 (empty) to 1 (to the foot)."""
+    image = _render(path, page, 0.5)[0].convert("L")
+    top, bottom = int(top_mm * MM * 0.5), int(image.height - bottom_mm * MM * 0.5)
+    inked = [y for y in range(top, bottom) if image.crop((0, y, image.width, y + 1)).getextrema()[0] < 200]
+    return (max(inked) - top) / (bottom - top) if inked else 0.0

@@ -178,3 +178,12 @@ def test_a_clear_band_above_the_footer(shipped):
         rule = template.margins["bottom"] - 4  # where the footer rule is drawn
         lowest = min(y for _, y, _ in placed_lines(path, template.sizes["body"]))
         assert lowest - rule >= 10, (path.name, round(lowest - rule, 1))
+
+
+def test_no_last_page_holds_a_remnant(shipped):
+    from pdfcheck import inked_share
+
+    for path in pdfs(shipped):
+        pages = len(pypdf.PdfReader(path).pages)
+        if pages > 1:
+            assert inked_share(path, pages - 1) >= 0.2, (path.name, round(inked_share(path, pages - 1), 2))

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 
 from reportlab import rl_config
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 
 from . import __version__
 from .fonts import Fonts
@@ -62,10 +62,34 @@ def pdf_date(day: dt.date | dt.datetime) -> str:
     return day.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
+# A last page less full than this holds a remnant: a few lines that a reader turns the page for.
+REMNANT = 0.25
+
+
 def render_sheet(sheet: ResolvedSheet, template: Template, build_id: str, timestamp: dt.datetime) -> Rendered:
-    """Lay out and render one resolved sheet; the same inputs give the same bytes."""
+    """Lay out and render one resolved sheet; the same inputs give the same bytes.
+
+    When the last page would hold only a remnant, the sheet is rebalanced: a later
+    section (or the timeline, or the sources) starts the last page instead, so that
+    page carries a fair share; the first arrangement that does so is kept.
+    """
     fonts = Fonts(template, script_of(sheet.language))
     fonts.check_glyphs(sheet.texts())
+    rendered, fill, blocks = _render(sheet, template, fonts, build_id, timestamp)
+    if rendered.pages > 1 and fill < REMNANT:
+        for back in range(1, blocks + 1):
+            moved, moved_fill, _ = _render(sheet, template, fonts, build_id, timestamp, break_before=blocks - back)
+            if moved.pages == rendered.pages and moved_fill >= REMNANT:
+                return moved
+    return rendered
+
+
+def _render(sheet: ResolvedSheet, template: Template, fonts: Fonts, build_id: str, timestamp: dt.datetime,
+            break_before: int | None = None) -> tuple[Rendered, float, int]:
+    """The PDF, how full its last page is (0 to 1), and how many headed blocks it has.
+
+    With `break_before`, the headed block of that index starts a new page.
+    """
     ctx = Context(template, fonts, sheet, build_id)
     buffer = io.BytesIO()
     margins = template.margins
@@ -76,8 +100,9 @@ def render_sheet(sheet: ResolvedSheet, template: Template, build_id: str, timest
         leftMargin=margins["left"], rightMargin=margins["right"], topMargin=margins["top"], bottomMargin=margins["bottom"],
         initialFontName=fonts.role("body").font_name,
     )
+    height = template.page_size[1] - margins["top"] - margins["bottom"]
     # The frame stops short of the footer rule, so the last line of text never runs into it.
-    frame = Frame(margins["left"], margins["bottom"], ctx.width, template.page_size[1] - margins["top"] - margins["bottom"],
+    frame = Frame(margins["left"], margins["bottom"], ctx.width, height,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=FOOTER_BAND, id="body")
     doc.addPageTemplates([PageTemplate("page", frames=[frame])])
     canvas_class = numbered_canvas(ctx)
@@ -89,5 +114,10 @@ def render_sheet(sheet: ResolvedSheet, template: Template, build_id: str, timest
         canvas.showOutline()
         return canvas
 
-    doc.build(build_story(ctx), canvasmaker=make_canvas)
-    return Rendered(buffer.getvalue(), doc.page)
+    story = build_story(ctx)
+    headed = [index for index, flowable in enumerate(story) if isinstance(flowable, HeadedTable)]
+    if break_before is not None:
+        story.insert(headed[break_before], PageBreak())
+    doc.build(story, canvasmaker=make_canvas)
+    fill = (margins["bottom"] + height - doc.frame._y) / height
+    return Rendered(buffer.getvalue(), doc.page), fill, len(headed)
