@@ -51,6 +51,7 @@ def sheet_entries(sheet: m.Sheet) -> list[Entry]:
     """Every translatable text of one sheet, in reading order."""
     entries = [Entry(f"sheet:{sheet.id}:title", sheet.title, f"sheet '{sheet.id}' title"),
                Entry(f"sheet:{sheet.id}:summary", sheet.summary, f"sheet '{sheet.id}' summary")]
+    entries += [Entry(f"takeaway:{item.id}:text", item.text, f"takeaway '{item.id}' text") for item in sheet.bottom_line]
     for section in sheet.sections:
         entries.append(Entry(f"section:{section.id}:title", section.title, f"section '{section.id}' title"))
         for fact in section.facts:
@@ -101,10 +102,9 @@ def shown_texts(project: m.Project, sheet: m.Sheet) -> list[Entry]:
     An actor with an in-sentence form is shown in that form only, so its name is not counted as shown.
     """
     actors, sources = set(), set()
-    for section in sheet.sections:
-        for fact in section.facts:
-            actors.update(_voices(fact.attribution))
-            sources.update(c.source for c in fact.citations)
+    for fact in (*sheet.facts(), *sheet.bottom_line):
+        actors.update(_voices(fact.attribution))
+        sources.update(c.source for c in fact.citations)
     for figure in sheet.figures:
         for claim in figure.claims:
             actors.update(_voices(claim.attribution))

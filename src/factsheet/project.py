@@ -180,6 +180,8 @@ def inner_records(sheet: m.Sheet):
         yield event, "event"
     for contrast in sheet.contrasts:
         yield contrast, "contrast"
+    for takeaway in sheet.bottom_line:
+        yield takeaway, "takeaway"
 
 
 def _article(word: str) -> str:

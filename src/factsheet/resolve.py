@@ -44,6 +44,8 @@ LABELS = {
     "withdrawn": N_("Withdrawn {date}"),
     "contrast_note": N_("Two different quantities, not rival estimates"),
     "legend": N_("How sure is each statement?"),
+    "bottom_line": N_("Bottom line"),
+    "key_numbers": N_("Key numbers"),
     "prevails": N_("Translated from English. Where the two differ, the English text prevails."),
     "continued": N_("{heading} (continued)"),
     "legend_confirmed": N_("shown first-hand in the material cited"),
@@ -183,6 +185,7 @@ class ResolvedSheet:
     contrasts: tuple = ()
     corrections: tuple = ()
     hyphenation: str | None = None  # the pyphen dictionary for this language, from typography.yaml
+    bottom_line: tuple = ()  # RFact takeaways for the panel at the top of page 1
     edition: str = ""  # "Edition 1, 30 June 2025": what the reader holds
 
     def texts(self):
@@ -196,6 +199,9 @@ class ResolvedSheet:
             yield label, f"interface label '{key}'"
         for notice in self.notices:
             yield notice, "notice"
+        for fact in self.bottom_line:
+            yield fact.text.text, fact.text.where
+            yield fact.attribution, f"takeaway '{fact.id}' attribution"
         for section in self.sections:
             yield section.title.text, section.title.where
             for fact in section.facts:
@@ -290,8 +296,8 @@ class _Resolver:
         latest = max(record.corrections, key=lambda c: c.date.latest()).date
         return self.labels["corrected"].format(date=format_partial_date(latest, self.dates))
 
-    def fact(self, fact: m.Fact) -> RFact:
-        return RFact(fact.id, self.text(fact.text, f"fact '{fact.id}' text"), fact.status,
+    def fact(self, fact: m.Fact, kind: str = "fact") -> RFact:
+        return RFact(fact.id, self.text(fact.text, f"{kind} '{fact.id}' text"), fact.status,
                      self.t.gettext(STATUS_LABELS[fact.status]), self.attribution(fact.attribution),
                      format_partial_date(fact.date, self.dates) if fact.date else None,
                      self.cite(fact.citations), fact.key, self.corrected(fact))
@@ -359,6 +365,7 @@ class _Resolver:
     def resolve(self) -> ResolvedSheet:
         sheet = self.sheet
         # A withdrawn fact is not shown as a fact: the Corrections block lists it, with its note.
+        bottom_line = tuple(self.fact(item, "takeaway") for item in sheet.bottom_line)
         sections = tuple(RSection(s.id, self.text(s.title, f"section '{s.id}' title"),
                                   tuple(self.fact(f) for f in s.facts if f.withdrawn is None))
                          for s in sheet.sections)
@@ -376,7 +383,7 @@ class _Resolver:
             organisation_name(self.project, self.language),
             sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)), contrasts=contrasts, corrections=corrections,
-            hyphenation=self.typography.hyphenation,
+            hyphenation=self.typography.hyphenation, bottom_line=bottom_line,
             edition=self.labels["edition"].format(number=sheet.edition,
                                                   date=format_partial_date(sheet.as_of, self.dates)),
         )

@@ -42,6 +42,7 @@ BLOCK_OPTIONS: dict[str, dict[str, Field]] = {
     "disputed-figures": {"chart": Field(boolean, default=True)},
     "contrasts": {},
     "status-legend": {},
+    "bottom-line": {},
     "corrections": {},
     "timeline": {},
     "sources": {"style": Field(lambda r, n: _choice(r, n, ("full", "short")), default="full")},

@@ -643,7 +643,16 @@ SHEET_FIELDS = {
     "timeline": Field(lambda r, n: r.items(n, "event", "sheet", read_event), default=()),
     "contrasts": Field(lambda r, n: r.items(n, "contrast", "sheet", read_contrast), default=()),
     "edition": Field(lambda r, n: _edition(r, n), default=1),
+    "bottom_line": Field(lambda r, n: _takeaways(r, n), default=()),
 }
+
+
+def _takeaways(r: Reader, node: Node) -> tuple:
+    found = r.items(node, "takeaway", "sheet", read_fact, minimum=1)
+    if len(found) > 3:
+        raise FieldError(f"has {len(found)} takeaways: a bottom line holds two or three; keep the rest as facts",
+                         "too-many")
+    return found
 
 
 def _edition(r: Reader, node: Node) -> int:

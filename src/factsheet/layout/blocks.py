@@ -7,6 +7,7 @@ which escapes it, so record text can never become markup.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 from xml.sax.saxutils import quoteattr
 
@@ -143,13 +144,16 @@ def title_band(ctx: Context, options: dict) -> list:
     """The sheet title with the as-of date and the desk's name."""
     sheet = ctx.sheet
     subtitle = f"{ctx.m(ctx.label('as_of', date=sheet.as_of))} · {ctx.m(sheet.organisation)}"
+    words = sheet.title.text.rsplit(" ", 1)
+    # The last two words of a title go together: a title never ends on a line holding one word.
+    heading_text = replace(sheet.title, text="\u00a0".join(words)) if len(sheet.title.text.split()) > 2 else sheet.title
     if options["style"] == "plain":
-        title = ctx.para(ctx.rtext(sheet.title, "heading"), "title", textColor=ctx.colour("accent"))
+        title = ctx.para(ctx.rtext(heading_text, "heading"), "title", textColor=ctx.colour("accent"))
         sub = ctx.para(subtitle, "small")
         return [title, Spacer(1, 2), sub, Spacer(1, 3),
                 table([[""]], [ctx.width], [("LINEABOVE", (0, 0), (-1, -1), 1.2, ctx.colour("accent"))], ctx),
                 Spacer(1, 6)]
-    title = ctx.para(ctx.rtext(sheet.title, "heading"), "title")
+    title = ctx.para(ctx.rtext(heading_text, "heading"), "title")
     sub = ctx.para(subtitle, "small", textColor=ctx.colour("band-text"))
     band = table([[title], [sub]], [ctx.width],
                  [("BACKGROUND", (0, 0), (-1, -1), ctx.colour("band")),
@@ -276,7 +280,7 @@ def key_facts(ctx: Context, options: dict) -> list:
     every = [fact for section in ctx.sheet.sections for fact in section.facts]
     ordered = [fact for fact in every if fact.key] + [fact for fact in every if not fact.key]
     if options["limit"] == "fill":
-        return [heading(ctx, ctx.label("key_facts"), "key-facts"), FillingFacts(ctx, ordered, len(every))]
+        return [FillingFacts(ctx, ordered, len(every))]
     chosen = [fact for fact in every if fact.key][: options["limit"] or None]
     return [heading(ctx, ctx.label("key_facts"), "key-facts"), facts_table(ctx, chosen)] + \
         _more_facts(ctx, len(every) - len(chosen))
@@ -305,17 +309,19 @@ class FillingFacts(Flowable):
         self.parts: list = []
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        """Choose the longest run of facts whose table, with the closing line, fits above the reserve."""
+        """Choose the longest run of facts whose heading, table and closing line fit above the reserve.
+
+        When not even one fact fits, only the closing line is left: where the facts are.
+        """
         room = available_height - self.reserve
-        best: list = []
+        best = _more_facts(self.ctx, self.total)
         for count in range(1, len(self.facts) + 1):
-            parts = [facts_table(self.ctx, self.facts[:count])] + _more_facts(self.ctx, self.total - count)
+            parts = [Paragraph(self.ctx.m(self.ctx.label("key_facts"), "heading"), self.ctx.styles["heading"]),
+                     facts_table(self.ctx, self.facts[:count])] + _more_facts(self.ctx, self.total - count)
             height = sum(part.wrap(available_width, available_height)[1] for part in parts)
-            if height > room and best:
-                break
-            best = parts
             if height > room:
                 break
+            best = parts
         self.parts = best
         self.width = available_width
         self.height = sum(part.wrap(available_width, available_height)[1] for part in best)
@@ -362,7 +368,7 @@ def disputed_figures(ctx: Context, options: dict) -> list:
                  ("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
                  ("RIGHTPADDING", (0, 0), (2, -1), 5)]
         if chart_width:
-            axis = chart.axis(scale, ctx.fonts.role("body").font_name, ctx.template.sizes["small"] * 0.9, ctx.colour("muted"),
+            axis = chart.axis(scale, ctx.fonts.role("body").font_name, ctx.template.sizes["small"], ctx.colour("muted"),
                               lambda n: format_number(n, _locale(ctx)))
             caption = ctx.label("axis_title", unit=figure.unit.text) + ". " + \
                 ctx.label("scale_log" if scale.log else "scale_linear") + ". " + _mark_legend(ctx, figure)
@@ -373,6 +379,45 @@ def disputed_figures(ctx: Context, options: dict) -> list:
         story.append(KeepTogether([title, Spacer(1, 3), table(rows, widths, style, ctx)]))
         story.append(Spacer(1, 6))
     return story
+
+
+@builder("bottom-line")
+def bottom_line(ctx: Context, options: dict) -> list:
+    """The panel that opens page 1: two or three takeaways and the key numbers, each with its status and who says so.
+
+    A sheet without takeaways shows its summary there instead.
+    """
+    label = Heading(ctx.m(ctx.label("bottom_line").upper(), "heading"), ctx.styles["label"], ctx.label("bottom_line"),
+                    "bottom-line")
+    rows: list = [[label, ""]]
+    if ctx.sheet.bottom_line:
+        for fact in ctx.sheet.bottom_line:
+            text = (f"{ctx.rtext(fact.text)} <font color=\"{ctx.hex('muted')}\">"
+                    f"{ctx.m(ctx.label('according_to', who=fact.attribution))}</font>{ctx.cites(fact.citations)}")
+            rows.append([badge(ctx, fact.status, fact.status_label), ctx.para(text, "lead")])
+    else:
+        rows.append([ctx.para(ctx.rtext(ctx.sheet.summary), "lead"), ""])
+    # The key figures; figures in a contrast are shown there, with what the contrast means.
+    numbers = [(figure, claim) for figure in ctx.sheet.figures if figure.key for claim in figure.claims]
+    if numbers:
+        cells = [[ctx.para(ctx.m(claim.value_text, "figures"), "label", textColor=ctx.colour("accent"),
+                           fontSize=ctx.template.sizes["body"] * 1.15, leading=ctx.template.sizes["body"] * 1.4),
+                  badge(ctx, claim.status, claim.status_label),
+                  ctx.para(f"{ctx.rtext(figure.label)} · {ctx.m(ctx.label('according_to', who=claim.attribution))}"
+                           f"{ctx.cites(claim.citations)}", "small")] for figure, claim in numbers]
+        grid = table(cells, [ctx.width * 0.26, ctx.badge_width + 6, None],
+                     [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)], ctx)
+        rows.append([ctx.para(ctx.m(ctx.label("key_numbers").upper(), "heading"), "label"), ""])
+        rows.append([grid, ""])
+    spans = [("SPAN", (0, 0), (1, 0))] + [("SPAN", (0, i), (1, i)) for i, row in enumerate(rows) if row[1] == ""]
+    first = ctx.badge_width + 7 + 9  # the badge, its gap, and the panel's left padding
+    box = table(rows, [first, ctx.width - first],
+                [("BACKGROUND", (0, 0), (-1, -1), ctx.colour("box")),
+                 ("LINEBEFORE", (0, 0), (0, -1), 2.5, ctx.colour("accent")),
+                 ("LEFTPADDING", (0, 0), (0, -1), 9), ("RIGHTPADDING", (-1, 0), (-1, -1), 9),
+                 ("TOPPADDING", (0, 0), (-1, 0), 5), ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
+                 ("BOTTOMPADDING", (0, 1), (-1, -2), 4), ("TOPPADDING", (0, 1), (0, -1), 2)] + spans, ctx)
+    return [box, Spacer(1, 6)]
 
 
 @builder("status-legend")

@@ -21,7 +21,7 @@ from .. import model as m
 
 ROW_HEIGHT = 13.0
 BAR_HEIGHT = 7.0
-LABEL_SIZE = 6.5
+LABEL_SIZE = 7.5  # notes on the page are never smaller than this
 
 
 @dataclass(frozen=True)

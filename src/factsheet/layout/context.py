@@ -51,7 +51,7 @@ class Context:
             "figure": ParagraphStyle("figure", parent=base, fontName=figures, fontSize=sizes["figure"],
                                      leading=sizes["figure"] * 1.15, textColor=self.colour("accent"), hyphenationLang=""),
             "badge": ParagraphStyle("badge", parent=base, fontName=self.fonts.role("body", bold=True).font_name,
-                                    fontSize=sizes["small"] * 0.95, leading=sizes["small"] * 1.15,
+                                    fontSize=sizes["small"], leading=sizes["small"] * 1.15,
                                     textColor=colors.white, alignment=1),
             "label": ParagraphStyle("label", parent=base, fontName=heading, fontSize=sizes["small"],
                                     leading=sizes["small"] * 1.25, textColor=self.colour("muted"), hyphenationLang=""),
