@@ -213,7 +213,6 @@ def test_page_one_opens_with_the_bottom_line_each_takeaway_with_status_and_sourc
 def test_type_sizes_measure_and_titles(shipped):
     """Body at 9.5 pt in lines of about 90 characters at most, nothing but citation markers under 7.5 pt,
     and no title ending on a line of one word."""
-    import ctypes
 
     import pypdfium2
     import pypdfium2.raw as raw
