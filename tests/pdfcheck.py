@@ -50,12 +50,12 @@ def embedded_fonts(reader: pypdf.PdfReader) -> dict[str, bool]:
 
 
 def _render(path: Path, page: int, scale: float = 1.0):
+    """One page as a PIL image."""
     document = pypdfium2.PdfDocument(str(path))
     try:
-        bitmap = document[page].render(scale=scale)
-        return bitmap.to_pil() if hasattr(bitmap, "to_pil") else None, bitmap
+        return document[page].render(scale=scale).to_pil()
     finally:
-        pass
+        document.close()
 
 
 def _grey_rows(path: Path, page: int):
@@ -67,13 +67,6 @@ def _grey_rows(path: Path, page: int):
     rows = [buffer[y * stride: y * stride + width] for y in range(height)]
     document.close()
     return rows, width, height
-
-
-def _margins(path: Path, page: int) -> tuple[float, float]:
-    """Left and right margins, read from where the header rule starts and ends."""
-    reader = pypdf.PdfReader(path)
-    box = reader.pages[page].mediabox
-    return float(box.width), float(box.height)
 
 
 def ink_inside(path: Path, page: int) -> bool:
@@ -145,7 +138,7 @@ def has_phrase(text: str, phrase: str) -> bool:
 
 def inked_share(path: Path, page: int, top_mm: float = 22, bottom_mm: float = 22) -> float:
     """How far down the text area of a page the ink reaches, from 0 (empty) to 1 (to the foot)."""
-    image = _render(path, page, 0.5)[0].convert("L")
+    image = _render(path, page, 0.5).convert("L")
     top, bottom = int(top_mm * MM * 0.5), int(image.height - bottom_mm * MM * 0.5)
     inked = [y for y in range(top, bottom) if image.crop((0, y, image.width, y + 1)).getextrema()[0] < 200]
     return (max(inked) - top) / (bottom - top) if inked else 0.0

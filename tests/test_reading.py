@@ -14,7 +14,7 @@ from factsheet.builder import build
 from factsheet.checks import validated
 from factsheet.i18n import translator
 from factsheet.project import load_project
-from pdfcheck import has_phrase, link_annotations
+from pdfcheck import has_phrase, link_annotations, page_text
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +242,90 @@ def test_one_house_colour_scheme_across_templates():
 
     briefing, card = (load_template(REPO_ROOT / "templates", name) for name in ("briefing", "card"))
     assert briefing.colours == card.colours
+
+
+def test_source_entries_link_out_exactly_where_an_address_is_known(shipped):
+    """No address of the two shipped sources was captured, so no PDF may carry an external link
+    (the fixture project's test_build checks an entry with an address links to it)."""
+    from factsheet.resolve import resolve_sheet
+
+    project = load_project(shipped)
+    for path in pdfs(shipped):
+        sheet = resolve_sheet(project, project.sheets[path.name.split(".")[0]], path.name.split(".")[1])
+        addresses = {source.url for source in sheet.sources if source.url}
+        links = {link["uri"] for link in link_annotations(pypdf.PdfReader(path)) if link["uri"]}
+        assert links == addresses, path.name
+
+
+def test_the_timeline_is_an_edited_chronology(shipped):
+    """Dated events with their own short text, each once: never a copy of a fact."""
+    from factsheet.resolve import resolve_sheet
+
+    project = load_project(shipped)
+    for path in pdfs(shipped):
+        if ".card." in path.name:
+            continue
+        language = path.name.split(".")[1]
+        sheet = resolve_sheet(project, project.sheets[path.name.split(".")[0]], language)
+        facts = {" ".join(fact.text.text.split()) for section in sheet.sections for fact in section.facts}
+        events = [" ".join(entry.text.text.split()) for entry in sheet.timeline]
+        assert events and len(set(events)) == len(events), path.name
+        assert not facts & set(events), path.name
+        text = page_text(path)
+        after = text[text.rindex(translator(language).gettext("Timeline")):]
+        for event in events:
+            assert has_phrase(after, event), (path.name, event)
+
+
+def test_pagination_is_the_same_in_every_language(shipped):
+    """The same sheet has as many pages in every language, opens with the same blocks on page 1
+    and keeps the chronology and sources together at its end."""
+    from factsheet.resolve import LABELS
+
+    by_sheet: dict[tuple[str, str], dict[str, int]] = {}
+    for path in pdfs(shipped):
+        sheet, language, *card = path.name.split(".")[:-1]
+        reader = pypdf.PdfReader(path)
+        by_sheet.setdefault((sheet, "card" if card else "briefing"), {})[language] = len(reader.pages)
+        t = translator(language)
+        first = " ".join(reader.pages[0].extract_text().split())
+        assert t.gettext(LABELS["bottom_line"]).upper() in first, path.name
+        assert t.gettext(LABELS["legend"]) in first, path.name
+        if sheet == "kursk-casualties":
+            assert has_phrase(first, t.gettext(LABELS["contrast_note"])), path.name
+        if not card:
+            last = " ".join(reader.pages[-1].extract_text().split())
+            assert t.gettext("Timeline") in last and t.gettext("Sources") in last, path.name
+    for key, pages in by_sheet.items():
+        assert len(set(pages.values())) == 1 and len(pages) == 4, (key, pages)
+
+
+def test_different_quantities_are_drawn_as_a_contrast_never_on_a_shared_axis(shipped):
+    from factsheet.resolve import LABELS
+
+    for path in pdfs(shipped):
+        t = translator(path.name.split(".")[1])
+        text = page_text(path)
+        scale = t.gettext(LABELS["axis_title"]).split("{")[0].strip()
+        assert scale not in text, path.name  # no shipped figure has rival claims, so no chart draws an axis
+        if path.name.startswith("kursk-casualties"):
+            assert has_phrase(text, t.gettext(LABELS["contrast_note"])), path.name
+
+
+def test_long_words_are_hyphenated_where_the_language_has_a_dictionary(shipped):
+    """Some line of every hyphenated language ends inside a word that the records spell without a hyphen."""
+    from pdfcheck import placed_lines
+
+    for language in ("en", "ru", "uk"):
+        folder = shipped / ("factsheets/sheets" if language == "en" else f"translations/{language}")
+        written = " ".join(path.read_text(encoding="utf-8") for path in folder.iterdir())
+        split_words = []
+        for path in pdfs(shipped):
+            if f".{language}." not in path.name:
+                continue
+            lines = [text for _, _, text in placed_lines(path, 9.5)]
+            for line, following in zip(lines, lines[1:]):
+                if re.search(r"\w{2}[-\x02\u00ad]$", line) and following:
+                    word = line.split()[-1][:-1] + re.match(r"\w*", following).group()
+                    split_words += [word] if re.search(rf"\b{re.escape(word)}", written) else []
+        assert split_words, language
