@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -135,7 +136,8 @@ def test_manifest_records_each_pdf(desk):
     assert entry["sha256"] == hashlib.sha256(data).hexdigest()
     assert entry["bytes"] == len(data)
     assert (entry["sheet"], entry["language"], entry["template"], entry["pages"]) == ("bridge", "en", "card", 1)
-    assert {"factsheets/sheets/s.yaml", "factsheets/settings.yaml", "templates/card.yaml", "factsheet"} <= set(entry["inputs"])
+    assert {"factsheets/sheets/s.yaml", "settings", "actor:council", "source:bridge-report", "templates/card.yaml",
+            "factsheet"} <= set(entry["inputs"])
     assert len(entry["input_hash"]) == 64
 
 
@@ -298,3 +300,55 @@ def test_the_dispute_chart_explains_itself(desk):
     assert "Scale: weeks. Logarithmic scale: each step is ten times the one before." in text  # axis title and unit
     assert "Arrow: no upper limit given. Bar between two end marks: a range. Each claim has a colour of its own" in text
     assert " 10 100 1,000 10,000" in text  # the axis starts at its first tick
+
+
+FERRY = """\
+sheet:
+  id: ferry
+  title: Ferry timetable
+  summary: A ferry runs while the bridge is closed.
+  as_of: 2025-03-05
+  languages: [en]
+  sections:
+    - id: ferry-service
+      title: The ferry
+      facts:
+        - id: ferry-runs
+          text: A ferry crosses the river every hour while the bridge is closed.
+          status: reported
+          attribution: harbour
+          citations: [bridge-report]
+"""
+
+
+def _stamps(out: Path) -> dict:
+    """Each PDF's inode and modification time: what changes when a file is rewritten."""
+    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in out.glob("*.pdf")}
+
+
+def test_an_edit_rewrites_exactly_the_pdfs_whose_content_it_touches(desk):
+    desk.write("factsheets/sheets/ferry.yaml", FERRY)
+    desk.replace("factsheets/actors.yaml", "  - id: residents\n",
+                 "  - id: harbour\n    name: Riverton harbour office\n    kind: government\n  - id: residents\n")
+    out = desk.root / "out"
+    assert sorted(o.file for o in run(desk, templates=["briefing"]).outputs) == ["bridge.en.pdf", "ferry.en.pdf"]
+    before = _stamps(out)
+
+    # The actor only the ferry sheet cites: the bridge briefing is not even rendered again.
+    desk.replace("factsheets/actors.yaml", "Riverton harbour office", "Riverton harbour master")
+    again = run(desk, templates=["briefing"])
+    assert [o.file for o in again.outputs] == ["ferry.en.pdf"] and again.skipped == 1
+    assert "harbour master" in page_text(out / "ferry.en.pdf")
+    after = _stamps(out)
+    assert after["bridge.en.pdf"] == before["bridge.en.pdf"] and after["ferry.en.pdf"] != before["ferry.en.pdf"]
+
+    # A change no reader sees (a comment, a field the PDF does not print) renders again and comes out
+    # byte-identical: the file is left as it was and the build reports nothing written.
+    desk.replace(SHEET_PATH, "sheet:\n", "# reviewed on 5 March\nsheet:\n")
+    desk.replace("factsheets/actors.yaml", "kind: government\n  - id: gazette", "kind: other\n  - id: gazette")
+    quiet = run(desk, templates=["briefing"])
+    assert quiet.outputs == [] and quiet.skipped == 2
+    assert _stamps(out) == after
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]["bridge.en.pdf"]
+    assert entry["inputs"]["factsheets/sheets/s.yaml"] == hashlib.sha256(desk.path(SHEET_PATH).read_bytes()).hexdigest()
+

@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 import time
+import dataclasses
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -28,7 +29,8 @@ from . import model as m
 from .checks import ValidProject
 from .errors import EnvironmentProblem, InputError, RequestError, describe_os_error
 from .i18n import catalog_path
-from .pofiles import SHARED, po_path
+from .pofiles import po_path
+from .project import inner_records
 from .problems import Loc, Problem, Severity
 from .templates import FONTS_FILE, TYPOGRAPHY_FILE, TemplateError, find_template_file, load_template
 from .validate import SLUG
@@ -126,10 +128,7 @@ class InputHasher:
 
     def __init__(self, project: m.Project) -> None:
         self.project = project
-        self.cache: dict[Path, str] = {}
-        sheet_files = {sheet.loc.path for sheet in project.sheets.values()}
-        # Files without a sheet (settings, actors, sources) are inputs of every PDF.
-        self.shared_files = [path for path in project.files if path not in sheet_files]
+        self.cache: dict = {}
 
     def file(self, path: Path) -> str:
         """SHA-256 of one file's bytes."""
@@ -165,12 +164,16 @@ class InputHasher:
     def inputs(self, job: Job, template) -> dict:
         """Every input of one PDF, by name, with its hash."""
         root = self.project.root
-        files = [job.sheet.loc.path, *self.shared_files, template.path, template.fonts_path,
-                 find_template_file(root / "templates", TYPOGRAPHY_FILE)]
-        # The language's PO files: the sheet's own and the shared one (absent ones count as empty).
-        files += [path for path in (po_path(root, job.language, job.sheet.id), po_path(root, job.language, SHARED))
-                  if path.is_file()]
+        files = [job.sheet.loc.path, template.path, template.fonts_path, find_template_file(root / "templates", TYPOGRAPHY_FILE)]
+        sheet_po = po_path(root, job.language, job.sheet.id)
+        files += [sheet_po] if sheet_po.is_file() else []  # absent, it counts as empty
         found = {_label(path, root): self.file(path) for path in sorted(set(files), key=str)}
+        # Of the shared files only the records this sheet uses count, each with its text in this language
+        # (its translations come from shared.po): an actor only another sheet cites rebuilds nothing here.
+        found["settings"] = self.record(self.project.settings, job.language)
+        actors, sources = records_used(job.sheet)
+        found.update({f"actor:{name}": self.record(self.project.actors[name], job.language) for name in sorted(actors)})
+        found.update({f"source:{name}": self.record(self.project.sources[name], job.language) for name in sorted(sources)})
         for name in sorted({name for _, scripts in template.roles.values() for chain in scripts.values() for name in chain}):
             family = template.families[name]
             found[f"font:{name}:regular"] = self.font(family.regular)
@@ -180,6 +183,45 @@ class InputHasher:
             found[f"catalog:{job.language}"] = self.file(catalog)
         found["factsheet"] = self.code()
         return found
+
+
+    def record(self, record, language: str) -> str:
+        """SHA-256 of what one record says to readers of `language`."""
+        key = (id(record), language)
+        if key not in self.cache:
+            plain = json.dumps(_plain(record, language), sort_keys=True, ensure_ascii=False, default=str)
+            self.cache[key] = hashlib.sha256(plain.encode()).hexdigest()
+        return self.cache[key]
+
+
+def records_used(sheet: m.Sheet) -> tuple[set, set]:
+    """The ids of the actors and of the sources a sheet's records name."""
+    actors, sources = set(), set()
+    for record, _ in inner_records(sheet):
+        sources.update(citation.source for citation in getattr(record, "citations", ()))
+        attribution = getattr(record, "attribution", None)
+        if attribution is not None:
+            actors.update(attribution.who)
+            actors.update([attribution.via] if attribution.via else [])
+    return actors, sources
+
+
+# Fields that say where a record was written, or how the desk sends mail: never what a reader sees.
+_NOT_SHOWN = frozenset({"loc", "quote_loc", "mail"})
+
+
+def _plain(value, language: str):
+    """A record as JSON-ready data: its fields without places in files, its texts in `language` only."""
+    if isinstance(value, m.Text):
+        translation = value.translations.get(language)
+        return {"source": value.source, "translation": _plain(translation, language) if translation else None}
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name), language) for f in dataclasses.fields(value) if f.name not in _NOT_SHOWN}
+    if isinstance(value, dict):
+        return {str(key): _plain(item, language) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, language) for item in value]
+    return value
 
 
 def _label(path, root: Path) -> str:
@@ -280,7 +322,8 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
     """Build the requested PDFs of a checked project into `out_dir` (default: the project's out/); return what was written.
 
     A PDF whose inputs have not changed since the manifest recorded it, and
-    whose file is intact, is skipped unless `force`. `jobs` > 1 renders in
+    whose file is intact, is skipped unless `force`; one that renders
+    byte-identical to its file is left untouched. `jobs` > 1 renders in
     that many worker processes; the bytes are the same as a serial build.
     With `strict`, a missing or stale translation is an error instead of a
     visibly marked fallback to the source text.
@@ -323,7 +366,14 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
             staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
             try:
                 outputs = _render_all(project, work, loaded, staging, source_date_epoch, progress, jobs)
-                _commit(outputs, staging, out_dir)
+                # A PDF that came out byte-identical stays untouched (same file, same time), so nothing downstream
+                # sees a change; its manifest entry still takes the new input hash.
+                same = {o.file for o in outputs
+                        if o.file in previous and previous[o.file].get("sha256") == o.sha256
+                        and _intact(out_dir / o.file, previous[o.file])}
+                _commit(outputs, staging, out_dir, unchanged=same)
+                kept += [entry for entry in outputs if entry.file in same]
+                outputs = [output for output in outputs if output.file not in same]
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         removed = _remove_deleted_sheets(out_dir, project) if out_dir.is_dir() else []
@@ -512,8 +562,8 @@ def _size(sheet: m.Sheet) -> str:
     return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts)
 
 
-def _commit(outputs: list[Output], staging: Path, out_dir: Path) -> None:
-    """Move every staged PDF into place, then record them in the manifest.
+def _commit(outputs: list[Output], staging: Path, out_dir: Path, unchanged: set = frozenset()) -> None:
+    """Move every staged PDF into place, except the `unchanged` ones already there, then record them in the manifest.
 
     The manifest-to-be is written first, as a journal: a build killed while
     renaming leaves it behind, and repair_output() then tells, by hash, which
@@ -525,7 +575,8 @@ def _commit(outputs: list[Output], staging: Path, out_dir: Path) -> None:
     data = _manifest_bytes(entries)
     atomic_write(out_dir / JOURNAL, data)
     for output in outputs:
-        os.replace(staging / output.file, safe_output_path(out_dir, output.file))
+        if output.file not in unchanged:
+            os.replace(staging / output.file, safe_output_path(out_dir, output.file))
     atomic_write(out_dir / MANIFEST, data)
     (out_dir / JOURNAL).unlink()
 
