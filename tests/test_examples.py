@@ -40,7 +40,7 @@ def test_every_command_shows_examples():
 def shell_env(tmp_path):
     """A copy of the repository's project (as the Quick start leaves it) and a PATH holding this `factsheet`."""
     root = tmp_path / "repo"
-    for folder in ("factsheets", "translations", "templates", "docs"):
+    for folder in ("factsheets", "translations", "templates", "editions", "docs"):
         shutil.copytree(REPO_ROOT / folder, root / folder)
     command = Path(sys.executable).parent / "factsheet"
     assert command.is_file(), f"the console script is not installed beside {sys.executable}"

@@ -466,6 +466,83 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
                f"{display_path(result.out_dir, cwd)}/")
 
 
+@cli.command()
+@project_option
+@click.argument("sheets", nargs=-1)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The edition's date (default: today).")
+def publish(project_dir: Path, sheets: tuple, day) -> None:
+    """Record a new numbered, dated edition of each sheet whose reader-visible content changed.
+
+    An edition is editions/<sheet>/<number>.json: what readers saw in every
+    language, as text to commit with the facts. A sheet nothing visible
+    changed in keeps its last edition.
+
+    \b
+    Examples:
+      factsheet publish
+      factsheet publish kursk-casualties --date 2025-07-02
+    """
+    import datetime as dt
+
+    from .checks import validated
+    from .editions import publish as run_publish
+
+    valid = validated(_load(project_dir))
+    today = day.date() if day else dt.datetime.now(dt.timezone.utc).date()
+    for sheet_id, edition in run_publish(valid, list(sheets) or None, today):
+        if edition is None:
+            say(f"{sheet_id}: unchanged, still edition {_last_number(valid.project.root, sheet_id)}")
+        else:
+            say(f"{sheet_id}: edition {edition.number}, {edition.date.isoformat()}")
+
+
+def _last_number(root: Path, sheet_id: str) -> int:
+    from .editions import editions
+
+    return editions(root, sheet_id)[-1].number
+
+
+@cli.command()
+@project_option
+@click.argument("sheets", nargs=-1)
+@click.option("--since", metavar="EDITION|DATE", default=None,
+              help="Compare with this edition number, or the last edition on or before this date (default: the latest).")
+@click.option("--until", metavar="EDITION|DATE", default=None,
+              help="Compare with this edition instead of the current records.")
+@click.option("--lang", "language", default=None, metavar="LANG", help="The language to compare (default: the source language).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Lines for people (text) or JSON for tools.")
+def changes(project_dir: Path, sheets: tuple, since: str | None, until: str | None, language: str | None, fmt: str) -> None:
+    """List new, updated, corrected, withdrawn and removed facts, claims and sources since an edition.
+
+    \b
+    Examples:
+      factsheet changes
+      factsheet changes kursk-casualties --since 2025-06-30 --lang ko
+      factsheet changes kursk-casualties --since 1 --format json
+    """
+    from .checks import validated
+    from .editions import change_record
+    from .editions import changes as find_changes
+
+    valid = validated(_load(project_dir))
+    language = language or valid.project.settings.source_language
+    found = {}
+    for sheet_id in list(sheets) or sorted(valid.project.sheets):
+        found[sheet_id] = find_changes(valid, sheet_id, language, since, until)
+    if fmt == "json":
+        say(json.dumps({sheet_id: {"since": {"edition": base.number, "date": base.date.isoformat()} if base else None,
+                                   "changes": [change_record(change) for change in listed]}
+                        for sheet_id, (base, listed) in found.items()}, ensure_ascii=False, indent=2))
+        return
+    for sheet_id, (base, listed) in found.items():
+        since_text = f"edition {base.number} ({base.date.isoformat()})" if base else "no edition yet"
+        say(f"{sheet_id} since {since_text}: {len(listed)} change{'' if len(listed) == 1 else 's'}")
+        for change in listed:
+            say(f"  {change.describe()}")
+
+
 def _source_date_epoch() -> int | None:
     """SOURCE_DATE_EPOCH from the environment, refusing a value that is not a whole number."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()

@@ -1,0 +1,261 @@
+"""Editions: what readers of each sheet were shown, recorded as diffable text, and what changed since.
+
+An edition is a JSON file under editions/<sheet>/ holding the sheet as the
+reader saw it in every language (texts, statuses, attributions, values,
+sources), never build hashes or timestamps, so a desk commits it beside its
+facts and `git diff` on it reads like the change itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import model as m
+from .checks import ValidProject
+from .errors import RequestError
+from .resolve import ResolvedSheet, resolve_sheet
+
+FOLDER = "editions"
+
+
+class EditionRequestError(RequestError):
+    """A sheet, edition or date asked for that does not exist."""
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One recorded edition of one sheet."""
+
+    sheet: str
+    number: int
+    date: dt.date
+    content: dict  # language -> what that language's readers saw
+
+    def to_json(self) -> str:
+        """The edition as the file stores it: sorted keys, one field per line."""
+        return json.dumps({"sheet": self.sheet, "edition": self.number, "date": self.date.isoformat(),
+                           "languages": self.content}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One record that differs between two versions of a sheet."""
+
+    kind: str  # new | updated | corrected | withdrawn | removed
+    record: str  # sheet | fact | figure | claim | source
+    id: str
+    old: str | None
+    new: str | None
+    attribution: str | None = None
+
+    def describe(self) -> str:
+        """One line for an editor: what changed, from what, to what."""
+        who = f" (according to {self.attribution})" if self.attribution else ""
+        if self.old is None:
+            return f"{self.kind} {self.record} {self.id}: {self.new}{who}"
+        if self.new is None:
+            return f"{self.kind} {self.record} {self.id}: was {self.old}"
+        return f"{self.kind} {self.record} {self.id}: {self.old} -> {self.new}{who}"
+
+
+def seen_by_readers(sheet: ResolvedSheet) -> dict:
+    """What one language's readers of a sheet are shown, as plain data."""
+    source_of = {source.number: source.id for source in sheet.sources}
+
+    def fact(record) -> dict:
+        return {"text": record.text.text, "status": record.status, "attribution": record.attribution,
+                "date": record.date, "sources": [source_of[n] for n in record.citations], "corrected": record.corrected}
+
+    facts = {f.id: fact(f) for section in sheet.sections for f in section.facts}
+    facts.update({f.id: fact(f) for f in sheet.bottom_line})
+    return _without_no_break_spaces({
+        "title": sheet.title.text,
+        "summary": sheet.summary.text,
+        "facts": facts,
+        "figures": {figure.id: {"label": figure.label.text, "unit": figure.unit.text, "claims": {
+            claim.id: {"value": claim.value_text, "status": claim.status, "attribution": claim.attribution,
+                       "as_of": claim.as_of, "sources": [source_of[n] for n in claim.citations],
+                       "corrected": claim.corrected}
+            for claim in figure.claims}} for figure in sheet.figures},
+        "corrections": [{"kind": c.kind, "record": c.record, "label": c.label, "note": c.note.text}
+                        for c in sheet.corrections],
+        "timeline": [{"date": event.date, "text": event.text.text} for event in sheet.timeline],
+        "sources": {source.id: {"title": source.title, "publisher": source.publisher, "published": source.published,
+                                "url": source.url} for source in sheet.sources},
+    })
+
+
+def _without_no_break_spaces(value):
+    """The data with no-break spaces as plain ones: where a line may break is layout, not content."""
+    if isinstance(value, str):
+        return value.replace("\u00a0", " ").replace("\u202f", " ")
+    if isinstance(value, dict):
+        return {key: _without_no_break_spaces(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_no_break_spaces(item) for item in value]
+    return value
+
+
+def current(valid: ValidProject, sheet: m.Sheet) -> dict:
+    """What readers of `sheet` would be shown now, in each of its languages."""
+    project = valid.project
+    languages = [lang for lang in project.settings.all_languages if lang in sheet.languages]
+    return {language: seen_by_readers(resolve_sheet(project, sheet, language)) for language in languages}
+
+
+def editions(root: Path, sheet_id: str) -> list[Edition]:
+    """Every recorded edition of a sheet, oldest first."""
+    folder = root / FOLDER / sheet_id
+    found = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        found.append(Edition(data["sheet"], data["edition"], dt.date.fromisoformat(data["date"]), data["languages"]))
+    return sorted(found, key=lambda edition: edition.number)
+
+
+def publish(valid: ValidProject, sheets: list[str] | None, today: dt.date) -> list[tuple[str, Edition | None]]:
+    """Record a new edition of each sheet whose reader-visible content changed since its last one.
+
+    Returns (sheet id, the new edition, or None when nothing a reader sees changed).
+    """
+    from .builder import atomic_write
+
+    project = valid.project
+    result = []
+    for sheet_id in _sheet_ids(project, sheets):
+        content = current(valid, project.sheets[sheet_id])
+        recorded = editions(project.root, sheet_id)
+        if recorded and recorded[-1].content == content:
+            result.append((sheet_id, None))
+            continue
+        if recorded and today < recorded[-1].date:
+            raise EditionRequestError(f"edition {recorded[-1].number} of '{sheet_id}' is dated {recorded[-1].date}, "
+                                      f"after {today}: give a date on or after it")
+        edition = Edition(sheet_id, (recorded[-1].number if recorded else 0) + 1, today, content)
+        path = project.root / FOLDER / sheet_id / f"{edition.number:04d}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, edition.to_json().encode())
+        result.append((sheet_id, edition))
+    return result
+
+
+def find_edition(recorded: list[Edition], sheet_id: str, since: str | None) -> Edition | None:
+    """The edition `since` names: a number, or the last edition dated on or before a date; default the latest."""
+    if since is None:
+        return recorded[-1] if recorded else None
+    if since.isdigit():
+        for edition in recorded:
+            if edition.number == int(since):
+                return edition
+        raise EditionRequestError(f"sheet '{sheet_id}' has no edition {since}: it has "
+                                  f"{', '.join(str(e.number) for e in recorded) or 'none yet'}")
+    try:
+        day = dt.date.fromisoformat(since)
+    except ValueError:
+        raise EditionRequestError(f"'{since}' is neither an edition number nor a date like 2025-06-30") from None
+    earlier = [edition for edition in recorded if edition.date <= day]
+    if not earlier:
+        raise EditionRequestError(f"sheet '{sheet_id}' has no edition on or before {day}")
+    return earlier[-1]
+
+
+def compare(old: dict | None, new: dict) -> list[Change]:
+    """Every change, record by record, from one language's `old` content to its `new` content."""
+    old = old or {"title": None, "summary": None, "facts": {}, "figures": {}, "corrections": [], "sources": {}}
+    changes = [Change("updated", "sheet", field, old[field], new[field])
+               for field in ("title", "summary") if old[field] is not None and old[field] != new[field]]
+    withdrawn = {c["record"] for c in new["corrections"] if c["kind"] == "withdrawn"}
+    for fact_id in _union(old["facts"], new["facts"]):
+        before, after = old["facts"].get(fact_id), new["facts"].get(fact_id)
+        if before == after:
+            continue
+        if before is None:
+            changes.append(Change("new", "fact", fact_id, None, after["text"], after["attribution"]))
+        elif after is None:
+            kind = "withdrawn" if f"fact '{fact_id}'" in withdrawn else "removed"
+            changes.append(Change(kind, "fact", fact_id, before["text"], None))
+        else:
+            kind = "corrected" if after["corrected"] != before["corrected"] else "updated"
+            changes.append(Change(kind, "fact", fact_id, _fact_line(before), _fact_line(after), after["attribution"]))
+    for figure_id in _union(old["figures"], new["figures"]):
+        changes += _figure_changes(figure_id, old["figures"].get(figure_id), new["figures"].get(figure_id))
+    for source_id in _union(old["sources"], new["sources"]):
+        before, after = old["sources"].get(source_id), new["sources"].get(source_id)
+        if before != after:
+            kind = "new" if before is None else "removed" if after is None else "updated"
+            changes.append(Change(kind, "source", source_id, _source_line(before), _source_line(after)))
+    return changes
+
+
+def changes(valid: ValidProject, sheet_id: str, language: str, since: str | None = None,
+            until: str | None = None) -> tuple[Edition | None, list[Change]]:
+    """What changed in a sheet, for one language: from an edition to the current records, or to edition `until`."""
+    project = valid.project
+    if sheet_id not in project.sheets:
+        raise EditionRequestError(f"there is no sheet '{sheet_id}'")
+    recorded = editions(project.root, sheet_id)
+    base = find_edition(recorded, sheet_id, since)
+    target = find_edition(recorded, sheet_id, until).content if until else current(valid, project.sheets[sheet_id])
+    if language not in target:
+        raise EditionRequestError(f"sheet '{sheet_id}' is not published in '{language}'")
+    return base, compare(base.content.get(language) if base else None, target[language])
+
+
+def change_record(change: Change) -> dict:
+    """A change as JSON-ready data."""
+    return asdict(change)
+
+
+def _fact_line(fact: dict) -> str:
+    return f"{fact['text']} [{fact['status']}]"
+
+
+def _source_line(source: dict | None) -> str | None:
+    if source is None:
+        return None
+    return f"{source['publisher']}, \u201c{source['title']}\u201d, {source['published']}" + (
+        f", {source['url']}" if source["url"] else "")
+
+
+def _figure_changes(figure_id: str, before: dict | None, after: dict | None) -> list[Change]:
+    if before == after:
+        return []
+    if before is None or after is None:
+        kind = "new" if before is None else "removed"
+        label = (after or before)["label"]
+        return [Change(kind, "figure", figure_id, None if before is None else label, label if after else None)]
+    found = []
+    if before["label"] != after["label"] or before["unit"] != after["unit"]:
+        found.append(Change("updated", "figure", figure_id, f"{before['label']} ({before['unit']})",
+                            f"{after['label']} ({after['unit']})"))
+    for claim_id in _union(before["claims"], after["claims"]):
+        old, new = before["claims"].get(claim_id), after["claims"].get(claim_id)
+        if old == new:
+            continue
+        if old is None or new is None:
+            found.append(Change("new" if old is None else "removed", "claim", claim_id,
+                                None if old is None else old["value"], None if new is None else new["value"],
+                                (new or old)["attribution"]))
+        else:
+            kind = "corrected" if new["corrected"] != old["corrected"] else "updated"
+            found.append(Change(kind, "claim", claim_id, f"{old['value']} [{old['status']}]",
+                                f"{new['value']} [{new['status']}]", new["attribution"]))
+    return found
+
+
+def _union(old: dict, new: dict) -> list:
+    """Keys of both, in the new order with removed ones after."""
+    return [*new, *[key for key in old if key not in new]]
+
+
+def _sheet_ids(project: m.Project, sheets: list[str] | None) -> list[str]:
+    if not sheets:
+        return sorted(project.sheets)
+    unknown = [name for name in sheets if name not in project.sheets]
+    if unknown:
+        raise EditionRequestError(f"there is no sheet {', '.join(repr(n) for n in unknown)}: the sheets are "
+                                  f"{', '.join(sorted(project.sheets))}")
+    return list(dict.fromkeys(sheets))
