@@ -3,8 +3,8 @@
 The text is made from word lists in each script (Latin for English,
 Cyrillic for Russian and Ukrainian, Hangul for Korean), with sentence and
 fact counts like the shipped sheets, so that layout and font work match a
-real desk's. Every translation records the right source hash, so the
-project checks clean and builds without fallbacks.
+real desk's. Every translation records the right source hash and ends up
+in PO files, so the project checks clean and builds without fallbacks.
 
     python bench/synthetic.py OUT_DIR --sheets 1000 --languages en,ko,ru,uk
 """
@@ -16,7 +16,9 @@ import random
 import shutil
 from pathlib import Path
 
+from factsheet.migrate import migrate
 from factsheet.model import text_hash
+from factsheet.project import load_project
 
 WORDS = {
     "en": "the state media footage showed leader soldiers coffin ceremony reported deployment region officials said "
@@ -57,7 +59,11 @@ def sheet_yaml(rng: random.Random, index: int, languages: list[str]) -> str:
     sid = f"sheet-{index:04d}"
     out = [f"sheet:\n  id: {sid}\n  title:{text_block(rng, languages, 6, '    ')}",
            f"  summary:{text_block(rng, languages, 50, '    ')}", "  as_of: 2025-06-30",
-           f"  languages: [{', '.join(languages)}]", "  sections:"]
+           f"  languages: [{', '.join(languages)}]", "  bottom_line:"]
+    for t in range(2):  # the panel at the top of page 1, as the shipped sheets have
+        out.append(f"    - id: {sid}-t{t}\n      text:{text_block(rng, languages, rng.randint(18, 26), '        ')}"
+                   f"\n      status: reported\n      attribution: actor-{t}\n      citations: [source-{t}]")
+    out.append("  sections:")
     for s in range(3):
         out.append(f"    - id: {sid}-s{s}\n      title:{text_block(rng, languages, 4, '        ')}\n      facts:")
         for f in range(3):
@@ -68,7 +74,7 @@ def sheet_yaml(rng: random.Random, index: int, languages: list[str]) -> str:
                        f"{dated}\n          key: {'true' if f == 0 else 'false'}"
                        f"\n          citations: [source-{rng.randint(0, 2)}, source-{rng.randint(3, 4)}]")
     out.append(f"  figures:\n    - id: {sid}-dead\n      label:{text_block(rng, languages, 5, '        ')}"
-               f"\n      unit:{text_block(rng, languages, 1, '        ')}\n      disputed: true\n      key: true\n      claims:"
+               f"\n      unit:{text_block(rng, languages, 1, '        ')}\n      measures: {sid}-deaths\n      disputed: true\n      key: true\n      claims:"
                f"\n        - id: {sid}-dead-a\n          value: {{more_than: {rng.randint(1000, 9000)}}}\n          as_of: 2025-06-30"
                f"\n          attribution: actor-1\n          citations: [source-0]"
                f"\n        - id: {sid}-dead-b\n          value: {{min: 4, max: 5}}\n          as_of: 2025-06-30"
@@ -99,6 +105,8 @@ def generate(root: Path, sheets: int, languages: list[str], seed: int = 1) -> Pa
         (root / "factsheets" / "sheets" / f"sheet-{index:04d}.yaml").write_text(
             sheet_yaml(rng, index, languages), encoding="utf-8")
     shutil.copytree(Path(__file__).resolve().parents[1] / "templates", root / "templates")
+    # Translations are written in the YAML first and moved into PO files by the same migration a desk runs.
+    migrate(load_project(root))
     return root
 
 

@@ -176,3 +176,17 @@ def test_snapshots_see_added_removed_and_changed_files(desk):
     (desk / "templates" / "card.yaml").unlink()
     after = snapshot(desk)
     assert changed_files(before, after) == sorted([desk / "factsheets" / "extra.yaml", desk / "templates" / "card.yaml"])
+
+
+def test_the_benchmarks_synthetic_project_checks_clean_in_every_language(tmp_path):
+    """The benchmark measures a project a desk could have: if the record format moves on, the generator must too."""
+    sys.path.insert(0, str(REPO_ROOT / "bench"))
+    try:
+        import synthetic
+    finally:
+        sys.path.remove(str(REPO_ROOT / "bench"))
+    root = synthetic.generate(tmp_path / "synthetic", 2, ["en", "ko", "ru", "uk"])
+    valid = validated(load_project(root))
+    assert not valid.problems
+    result = build(valid, jobs=1)
+    assert len(result.outputs) == 8 and not result.warnings
