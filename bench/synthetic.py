@@ -61,14 +61,14 @@ def sheet_yaml(rng: random.Random, index: int, languages: list[str]) -> str:
            f"  summary:{text_block(rng, languages, 50, '    ')}", "  as_of: 2025-06-30",
            f"  languages: [{', '.join(languages)}]", "  bottom_line:"]
     for t in range(2):  # the panel at the top of page 1, as the shipped sheets have
-        out.append(f"    - id: {sid}-t{t}\n      text:{text_block(rng, languages, rng.randint(18, 26), '        ')}"
+        out.append(f"    - id: {sid}-t{t}\n      text:{text_block(rng, languages, rng.randint(12, 16), '        ')}"
                    f"\n      status: reported\n      attribution: actor-{t}\n      citations: [source-{t}]")
     out.append("  sections:")
     for s in range(3):
         out.append(f"    - id: {sid}-s{s}\n      title:{text_block(rng, languages, 4, '        ')}\n      facts:")
         for f in range(3):
             dated = f"\n          date: 2025-06-{rng.randint(1, 29):02d}" if f == 0 else ""  # like the shipped sheets: some facts dated
-            out.append(f"        - id: {sid}-s{s}-f{f}\n          text:{text_block(rng, languages, rng.randint(16, 32), '            ')}"
+            out.append(f"        - id: {sid}-s{s}-f{f}\n          text:{text_block(rng, languages, rng.randint(16, 28), '            ')}"
                        f"\n          status: {rng.choice(['confirmed', 'reported', 'claimed', 'disputed'])}"
                        f"\n          attribution: {{who: actor-{rng.randint(0, 4)}, via: actor-5}}"
                        f"{dated}\n          key: {'true' if f == 0 else 'false'}"
