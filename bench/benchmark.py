@@ -96,10 +96,10 @@ def best(times: list[tuple[float, int]]) -> tuple[float, int]:
 
 
 def edit_one_fact(root: Path) -> None:
-    """Change the English of the first fact of the first sheet, as an editor would."""
+    """Change the English of the first fact of the first sheet (a bottom-line takeaway), as an editor would."""
     path = sorted((root / "factsheets" / "sheets").glob("*.yaml"))[0]
     text = path.read_text(encoding="utf-8")
-    edited = re.sub(r"(\n\s+- id: [\w-]+\n\s+text:\n\s+en: (?:>-\n\s+)?\"?)", r"\1Edited ", text, count=1)
+    edited = re.sub(r"(\n\s+- id: [\w-]+\n\s+text: (?:>-\n\s+)?\"?)", r"\1Edited ", text, count=1)
     assert edited != text, f"no fact text found to edit in {path}"
     path.write_text(edited, encoding="utf-8")
 
