@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import model as m
+from .builder import atomic_write
 from .checks import ValidProject
 from .errors import RequestError
 from .resolve import ResolvedSheet, resolve_sheet
@@ -121,8 +122,6 @@ def publish(valid: ValidProject, sheets: list[str] | None, today: dt.date) -> li
 
     Returns (sheet id, the new edition, or None when nothing a reader sees changed).
     """
-    from .builder import atomic_write
-
     project = valid.project
     result = []
     for sheet_id in _sheet_ids(project, sheets):
