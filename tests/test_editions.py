@@ -139,3 +139,19 @@ def test_the_shipped_sheets_read_as_their_latest_edition_in_every_language():
         for language in sheet.languages:
             base, listed = changes(project, sheet_id, language)
             assert listed == [], (sheet_id, language, [change.describe() for change in listed])
+
+
+@pytest.mark.parametrize(("damage", "place", "message"), [
+    (lambda text: text.replace('"edition": 1,', '"edition": 1,,'), ":3:", "this edition is not valid JSON"),
+    (lambda text: text.replace('"date": "2025-06-30"', '"date": "2025-06-31"'), ":2:3:",
+     "field 'date' should be a date like 2025-06-30, not '2025-06-31'"),
+    (lambda text: "[]\n", ":1:1:", "field 'sheet' should be the sheet's id, not None"),
+])
+def test_a_damaged_edition_file_is_named_with_its_place_and_no_traceback(published, damage, place, message):
+    path = published.path("editions/bridge/0001.json")
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    for command in ("changes", "publish"):
+        result = cli_run(published, command)
+        assert result.exit_code == 1, result.output
+        [line] = [x for x in result.output.splitlines() if "[bad-edition]" in x]
+        assert f"editions/bridge/0001.json{place}" in line and message in line

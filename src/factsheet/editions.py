@@ -16,7 +16,8 @@ from pathlib import Path
 from . import model as m
 from .builder import atomic_write
 from .checks import ValidProject
-from .errors import RequestError
+from .errors import InputError, RequestError, printable
+from .problems import Loc, Problem, Severity
 from .resolve import ResolvedSheet, resolve_sheet
 
 FOLDER = "editions"
@@ -110,11 +111,47 @@ def current(valid: ValidProject, sheet: m.Sheet) -> dict:
 def editions(root: Path, sheet_id: str) -> list[Edition]:
     """Every recorded edition of a sheet, oldest first."""
     folder = root / FOLDER / sheet_id
-    found = []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        found.append(Edition(data["sheet"], data["edition"], dt.date.fromisoformat(data["date"]), data["languages"]))
+    found = [_read_edition(path) for path in sorted(folder.glob("*.json"))] if folder.is_dir() else []
     return sorted(found, key=lambda edition: edition.number)
+
+
+def _read_edition(path: Path) -> Edition:
+    """One edition file, or an InputError naming the place that is damaged (a bad merge, an edit by hand)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _damaged(path, exc.lineno, exc.colno, f"this edition is not valid JSON ({exc.msg})") from None
+    checks = {"sheet": (str, "the sheet's id"), "edition": (int, "a whole number"), "date": (str, "a date like 2025-06-30"),
+              "languages": (dict, "the content by language")}
+    for field, (kind, expected) in checks.items():
+        value = data.get(field) if isinstance(data, dict) else None
+        if not isinstance(value, kind) or isinstance(value, bool) or (field == "date" and not _is_date(value)):
+            line, column = _place_of(text, field)
+            raise _damaged(path, line, column, f"field '{field}' should be {expected}, not {printable(repr(value))[:60]}")
+    return Edition(data["sheet"], data["edition"], dt.date.fromisoformat(data["date"]), data["languages"])
+
+
+def _is_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _place_of(text: str, field: str) -> tuple[int, int]:
+    """Line and column of a field's key in an edition file (1, 1 when it is missing)."""
+    at = text.find(f'"{field}"')
+    if at < 0:
+        return 1, 1
+    return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+
+
+def _damaged(path: Path, line: int, column: int, message: str) -> InputError:
+    problem = Problem(Loc(path, line, column), Severity.ERROR, "bad-edition",
+                      f"{message}: restore it from version control, or delete it and run 'factsheet publish' again")
+    return InputError(f"{path.name} in {path.parent} cannot be read; nothing was changed.", [problem])
 
 
 def publish(valid: ValidProject, sheets: list[str] | None, today: dt.date) -> list[tuple[str, Edition | None]]:
