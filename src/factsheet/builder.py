@@ -8,8 +8,9 @@ they were. The manifest records what each PDF was made from.
 
 from __future__ import annotations
 
-import datetime as dt
 import contextlib
+import dataclasses
+import datetime as dt
 import gc
 import hashlib
 import json
@@ -18,7 +19,6 @@ import os
 import shutil
 import tempfile
 import time
-import dataclasses
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -30,7 +30,7 @@ from .checks import ValidProject
 from .errors import EnvironmentProblem, InputError, RequestError, describe_os_error
 from .i18n import catalog_path
 from .pofiles import po_path
-from .project import inner_records
+from .project import records_used
 from .problems import Loc, Problem, Severity
 from .templates import FONTS_FILE, TYPOGRAPHY_FILE, TemplateError, find_template_file, load_template
 from .validate import SLUG
@@ -184,7 +184,6 @@ class InputHasher:
         found["factsheet"] = self.code()
         return found
 
-
     def record(self, record, language: str) -> str:
         """SHA-256 of what one record says to readers of `language`."""
         key = (id(record), language)
@@ -192,18 +191,6 @@ class InputHasher:
             plain = json.dumps(_plain(record, language), sort_keys=True, ensure_ascii=False, default=str)
             self.cache[key] = hashlib.sha256(plain.encode()).hexdigest()
         return self.cache[key]
-
-
-def records_used(sheet: m.Sheet) -> tuple[set, set]:
-    """The ids of the actors and of the sources a sheet's records name."""
-    actors, sources = set(), set()
-    for record, _ in inner_records(sheet):
-        sources.update(citation.source for citation in getattr(record, "citations", ()))
-        attribution = getattr(record, "attribution", None)
-        if attribution is not None:
-            actors.update(attribution.who)
-            actors.update([attribution.via] if attribution.via else [])
-    return actors, sources
 
 
 # Fields that say where a record was written, or how the desk sends mail: never what a reader sees.

@@ -122,7 +122,7 @@ def known_actors(project: m.Project, problems: Problems) -> None:
     """Every attribution names actors that exist."""
     for kind, record in attributed_records(project):
         attribution = record.attribution
-        for actor in (*attribution.who, *([attribution.via] if attribution.via else [])):
+        for actor in attribution.actors:
             if actor not in project.actors:
                 problems.error(attribution.loc, "unknown-actor",
                                f"{_name(kind, record)} is attributed to actor '{actor}', which is not defined: "
@@ -193,11 +193,7 @@ def unused_records(project: m.Project, problems: Problems) -> None:
     for source in project.sources.values():
         if source.id and source.id not in cited:
             problems.warning(source.loc, "unused-source", f"source '{source.id}' is never cited: cite it or remove it")
-    named = set()
-    for _, record in attributed_records(project):
-        named.update(record.attribution.who)
-        if record.attribution.via:
-            named.add(record.attribution.via)
+    named = {actor for _, record in attributed_records(project) for actor in record.attribution.actors}
     for actor in project.actors.values():
         if actor.id and actor.id not in named:
             problems.warning(actor.loc, "unused-actor", f"actor '{actor.id}' is never named in an attribution: use it or remove it")

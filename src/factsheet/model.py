@@ -120,6 +120,11 @@ class Attribution:
         """What makes two attributions the same voice."""
         return (tuple(sorted(self.who)), self.via)
 
+    @property
+    def actors(self) -> tuple:
+        """Every actor it names: those who say it, then the one it came through."""
+        return (*self.who, *([self.via] if self.via else []))
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:

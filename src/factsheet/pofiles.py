@@ -101,16 +101,9 @@ def shown_texts(project: m.Project, sheet: m.Sheet) -> list[Entry]:
 
     An actor with an in-sentence form is shown in that form only, so its name is not counted as shown.
     """
-    actors, sources = set(), set()
-    for fact in (*sheet.facts(), *sheet.bottom_line):
-        actors.update(_voices(fact.attribution))
-        sources.update(c.source for c in fact.citations)
-    for figure in sheet.figures:
-        for claim in figure.claims:
-            actors.update(_voices(claim.attribution))
-            sources.update(c.source for c in claim.citations)
-    for event in sheet.timeline:
-        sources.update(c.source for c in event.citations)
+    from .project import records_used  # project imports this module to attach translations
+
+    actors, sources = records_used(sheet)
     shown = []
     for entry in shared_entries(project):
         kind, ident, field_name = entry.context.split(":")
@@ -121,10 +114,6 @@ def shown_texts(project: m.Project, sheet: m.Sheet) -> list[Entry]:
         elif kind == "source" and ident in sources:
             shown.append(entry)
     return sheet_entries(sheet) + shown
-
-
-def _voices(attribution) -> list:
-    return [*attribution.who, *([attribution.via] if attribution.via else [])] if attribution else []
 
 
 def catalogs(project: m.Project) -> dict[str, list[Entry]]:

@@ -184,5 +184,16 @@ def inner_records(sheet: m.Sheet):
         yield takeaway, "takeaway"
 
 
+def records_used(sheet: m.Sheet) -> tuple[set, set]:
+    """The ids of the actors and of the sources a sheet's records name."""
+    actors, sources = set(), set()
+    for record, _ in inner_records(sheet):
+        sources.update(citation.source for citation in getattr(record, "citations", ()))
+        attribution = getattr(record, "attribution", None)
+        if attribution is not None:
+            actors.update(attribution.actors)
+    return actors, sources
+
+
 def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
