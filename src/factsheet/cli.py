@@ -522,8 +522,9 @@ def changes(project_dir: Path, sheets: tuple, since: str | None, until: str | No
       factsheet changes kursk-casualties --since 2025-06-30 --lang ko
       factsheet changes kursk-casualties --since 1 --format json
     """
+    from dataclasses import asdict
+
     from .checks import validated
-    from .editions import change_record
     from .editions import changes as find_changes
 
     valid = validated(_load(project_dir))
@@ -533,7 +534,7 @@ def changes(project_dir: Path, sheets: tuple, since: str | None, until: str | No
         found[sheet_id] = find_changes(valid, sheet_id, language, since, until)
     if fmt == "json":
         say(json.dumps({sheet_id: {"since": {"edition": base.number, "date": base.date.isoformat()} if base else None,
-                                   "changes": [change_record(change) for change in listed]}
+                                   "changes": [asdict(change) for change in listed]}
                         for sheet_id, (base, listed) in found.items()}, ensure_ascii=False, indent=2))
         return
     for sheet_id, (base, listed) in found.items():

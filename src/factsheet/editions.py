@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import model as m
@@ -101,11 +101,12 @@ def _without_no_break_spaces(value):
     return value
 
 
-def current(valid: ValidProject, sheet: m.Sheet) -> dict:
-    """What readers of `sheet` would be shown now, in each of its languages."""
+def current(valid: ValidProject, sheet: m.Sheet, languages: list[str] | None = None) -> dict:
+    """What readers of `sheet` would be shown now, in each of its languages (or those of `languages` it has)."""
     project = valid.project
-    languages = [lang for lang in project.settings.all_languages if lang in sheet.languages]
-    return {language: seen_by_readers(resolve_sheet(project, sheet, language)) for language in languages}
+    chosen = [lang for lang in project.settings.all_languages if lang in sheet.languages
+              and (languages is None or lang in languages)]
+    return {language: seen_by_readers(resolve_sheet(project, sheet, language)) for language in chosen}
 
 
 def editions(root: Path, sheet_id: str) -> list[Edition]:
@@ -234,15 +235,10 @@ def changes(valid: ValidProject, sheet_id: str, language: str, since: str | None
         raise EditionRequestError(f"there is no sheet '{sheet_id}'")
     recorded = editions(project.root, sheet_id)
     base = find_edition(recorded, sheet_id, since)
-    target = find_edition(recorded, sheet_id, until).content if until else current(valid, project.sheets[sheet_id])
+    target = find_edition(recorded, sheet_id, until).content if until else current(valid, project.sheets[sheet_id], [language])
     if language not in target:
         raise EditionRequestError(f"sheet '{sheet_id}' is not published in '{language}'")
     return base, compare(base.content.get(language) if base else None, target[language])
-
-
-def change_record(change: Change) -> dict:
-    """A change as JSON-ready data."""
-    return asdict(change)
 
 
 def _fact_line(fact: dict) -> str:
