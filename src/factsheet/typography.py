@@ -64,7 +64,7 @@ def _quotes(text: str, rules: Typography) -> str:
                 depth = max(depth - 1, 0)
                 out.append(primary_close if depth == 0 else secondary_close)
         elif char == "'":
-            if before.isalnum() and (after.isalpha() or after.isspace() or after in ".,;:!?)" or not after):
+            if before.isalnum() and (after.isalpha() or after.isspace() or after in ".,;:!?)"):
                 out.append(rules.apostrophe if after.isalpha() else secondary_close)
             elif opening:
                 out.append(secondary_open)

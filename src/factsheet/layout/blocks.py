@@ -269,7 +269,7 @@ def sections(ctx: Context, options: dict) -> list:
     """Every section with its facts, in the editors' order."""
     story: list = []
     for section in ctx.sheet.sections:
-        story.append(headed(ctx, section.title.text + (" †" if section.title.fallback else ""), f"section-{section.id}",
+        story.append(headed(ctx, ctx.title_text(section.title), f"section-{section.id}",
                             facts_table(ctx, list(section.facts))))
     return story
 
@@ -459,7 +459,7 @@ def contrasts(ctx: Context, options: dict) -> list:
                      ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
                      ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
                      ("BACKGROUND", (0, 2), (-1, 2), ctx.colour("box"))], ctx)
-        title = heading(ctx, contrast.title.text + (" †" if contrast.title.fallback else ""), f"contrast-{contrast.id}")
+        title = heading(ctx, ctx.title_text(contrast.title), f"contrast-{contrast.id}")
         story += [KeepTogether([title, box]), Spacer(1, 6)]
     return story
 

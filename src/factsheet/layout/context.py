@@ -94,6 +94,10 @@ class Context:
         marked = self.m(value.text, role)
         return f"{marked} †" if value.fallback else marked
 
+    def title_text(self, value: RText) -> str:
+        """A content text as plain text for a heading (which escapes it), daggered when it fell back."""
+        return f"{value.text} †" if value.fallback else value.text
+
     def para(self, markup: str, style: str = "body", **overrides) -> Paragraph:
         """A Paragraph of already-escaped markup."""
         chosen = self.styles[style]
