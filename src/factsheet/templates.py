@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -431,11 +432,20 @@ def _hyphenation(r: Reader, node: Node) -> str:
 
 
 def load_typography(templates_dir: Path) -> dict:
-    """Typography rules by language code ('default' for the rest); raise TemplateError listing every problem."""
+    """Typography rules by language code ('default' for the rest); raise TemplateError listing every problem.
+
+    Every sheet and language resolved asks for them, so a file is parsed once until it changes.
+    """
+    path = find_template_file(templates_dir, TYPOGRAPHY_FILE)
+    info = path.stat() if isinstance(path, Path) else None
+    return _typography(path, info.st_mtime_ns if info else 0, info.st_size if info else 0)
+
+
+@functools.lru_cache(maxsize=8)
+def _typography(path: Path | Traversable | None, mtime_ns: int, size: int) -> dict:
     from .typography import Typography
 
     problems = Problems()
-    path = find_template_file(templates_dir, TYPOGRAPHY_FILE)
     tree = read_yaml(path, problems) if path is not None else None
     rules = {"default": Typography()}
     if isinstance(tree, Map):
