@@ -141,15 +141,6 @@ def test_manifest_records_each_pdf(desk):
     assert len(entry["input_hash"]) == 64
 
 
-def test_the_footer_names_the_edition_a_reader_holds(desk):
-    run(desk)
-    text = page_text(desk.root / "out" / "bridge.en.pdf")
-    assert "Edition 1, 5 March 2025 · Page 1 of 1" in text and "Build" not in text
-    desk.replace(SHEET_PATH, "  as_of: 2025-03-05\n", "  as_of: 2025-03-05\n  edition: 2\n")
-    run(desk)
-    assert "Edition 2, 5 March 2025" in page_text(desk.root / "out" / "bridge.en.pdf")
-
-
 def test_interrupted_build_leaves_earlier_pdfs_untouched(desk, monkeypatch):
     run(desk, templates=["briefing", "card"])
     out = desk.root / "out"

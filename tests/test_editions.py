@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import SHEET_PATH
+from conftest import REPO_ROOT, SHEET_PATH
+from factsheet.builder import build
 from factsheet.checks import validated
 from factsheet.cli import cli
 from factsheet.editions import EditionRequestError, changes, editions, publish
 from factsheet.project import load_project
+from pdfcheck import page_text
 
 JUNE_30, JULY_2 = dt.date(2025, 6, 30), dt.date(2025, 7, 2)
 
@@ -131,8 +134,6 @@ def test_an_edition_cannot_be_dated_before_the_last_one(published):
 
 def test_the_shipped_sheets_read_as_their_latest_edition_in_every_language():
     """The shipped sheets say "Edition 1" in their footers: their records must still be what that edition recorded."""
-    from conftest import REPO_ROOT
-
     project = validated(load_project(REPO_ROOT))
     for sheet_id, sheet in project.project.sheets.items():
         assert editions(REPO_ROOT, sheet_id), sheet_id
@@ -150,8 +151,149 @@ def test_the_shipped_sheets_read_as_their_latest_edition_in_every_language():
 def test_a_damaged_edition_file_is_named_with_its_place_and_no_traceback(published, damage, place, message):
     path = published.path("editions/bridge/0001.json")
     path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
-    for command in ("changes", "publish"):
+    for command in ("changes", "publish", "build"):
         result = cli_run(published, command)
         assert result.exit_code == 1, result.output
         [line] = [x for x in result.output.splitlines() if "[bad-edition]" in x]
         assert f"editions/bridge/0001.json{place}" in line and message in line
+
+
+FERRY = """\
+sheet:
+  id: ferry
+  title: Ferry timetable
+  summary: A ferry runs while the bridge is closed.
+  as_of: 2025-03-05
+  languages: [en]
+  sections:
+    - id: ferry-service
+      title: The ferry
+      facts:
+        - id: ferry-runs
+          text: A ferry crosses the river every hour while the bridge is closed.
+          status: reported
+          attribution: council
+          citations: [bridge-report]
+"""
+
+
+def built_text(project, name: str = "bridge.en.pdf") -> str:
+    """Build every PDF of the project, then the text of one, pages joined."""
+    build(valid(project), templates=["briefing", "card"])
+    return page_text(project.root / "out" / name)
+
+
+def stamps(project) -> dict:
+    """Each PDF's bytes, inode and modification time: what changes when a file is rewritten."""
+    return {path.name: (path.read_bytes(), path.stat().st_ino, path.stat().st_mtime_ns)
+            for path in (project.root / "out").glob("*.pdf")}
+
+
+def test_the_footer_names_the_published_edition_or_says_the_pdf_is_a_draft(project):
+    assert "Draft of edition 1, not yet published · Page 1 of 1" in built_text(project)
+    publish(valid(project), None, JUNE_30)
+    first = built_text(project)
+    assert "Edition 1, 30 June 2025 · Page 1 of 1" in first and "Draft" not in first
+    assert "CHANGES SINCE" not in first and "UPDATED" not in first  # a first edition has nothing to compare with
+    project.replace(SHEET_PATH, "Engineers inspected the bridge.", "Engineers inspected the old bridge.")
+    assert "Draft of edition 2, not yet published" in built_text(project)
+    publish(valid(project), None, JULY_2)
+    second = built_text(project)
+    assert "Edition 2, 2 July 2025 · Page 1 of 1" in second
+    # Edition 2's PDF still shows what it changed since edition 1.
+    assert "CHANGES SINCE 30 JUNE 2025 • 1 timeline entry added, changed or removed." in second
+    assert [(c.kind, c.record) for c in changes(valid(project), "bridge", "en", since="1")[1]] == [
+        ("new", "event"), ("removed", "event")]
+
+
+def test_an_edited_fact_is_listed_marked_in_its_own_pdfs_and_no_other_pdf_is_rewritten(published):
+    published.write("factsheets/sheets/ferry.yaml", FERRY)
+    publish(valid(published), None, JUNE_30)
+    built_text(published)
+    before = stamps(published)
+    published.replace(SHEET_PATH, "would reopen within a week", "would reopen within a month")
+    assert [(c.kind, c.id) for c in changes(valid(published), "bridge", "en")[1]] == [("updated", "bridge-reopens")]
+    text = built_text(published)
+    assert "CHANGES SINCE 30 JUNE 2025 • 1 updated statement, marked UPDATED." in text
+    assert "UPDATED The council said the bridge would reopen within a month." in text
+    assert text.count("UPDATED") == 2  # the count naming the mark, and the fact: no other record is marked
+    card = page_text(published.root / "out" / "bridge.en.card.pdf")
+    assert "CHANGES SINCE 30 JUNE 2025 1 updated statement, marked UPDATED." in card  # the short style: one paragraph
+    after = stamps(published)
+    assert {name for name in after if after[name] != before[name]} == {"bridge.en.pdf", "bridge.en.card.pdf"}
+
+
+WITHDRAWN = "          attribution: council\n          withdrawn: {date: 2025-07-01, note: Added in error.}\n"
+
+
+def test_a_withdrawn_fact_a_changed_value_a_new_and_a_removed_fact_are_each_shown(published):
+    reopens = published.path(SHEET_PATH).read_text(encoding="utf-8").split("        - id: bridge-reopens\n")[1]
+    published.replace(SHEET_PATH, "          attribution: council\n" + reopens.split("attribution: council\n", 1)[1],
+                      WITHDRAWN + reopens.split("attribution: council\n", 1)[1])
+    published.replace(SHEET_PATH, "value: {at_most: 6}", "value: {at_most: 8}")
+    listed = {(c.kind, c.record, c.id) for c in changes(valid(published), "bridge", "en")[1]}
+    assert {("withdrawn", "fact", "bridge-reopens"), ("updated", "claim", "length-council")} <= listed
+    text = built_text(published)
+    assert "1 statement withdrawn: see Corrections." in text
+    assert "Withdrawn 1 July 2025 The council said the bridge would reopen within a week." in text
+    assert "according to Riverton city council: now at most 8 weeks, was at most 6 weeks." in text
+    assert "UPDATED at most 8 weeks Riverton city council" in text  # the claim marked in the disputed-figures table
+
+    published.replace(SHEET_PATH, "        - id: bridge-reopens\n", REOPENS.replace("bridge-reopens", "bridge-detour")
+                      .replace("reopen within a week", "open a detour") + "        - id: bridge-reopens\n")
+    assert "NEW The council said the bridge would open a detour." in built_text(published)
+    publish(valid(published), None, JULY_2)
+    published.replace(SHEET_PATH, REOPENS.replace("bridge-reopens", "bridge-detour").replace(
+        "reopen within a week", "open a detour"), "")
+    text = built_text(published)
+    assert "Removed: The council said the bridge would open a detour." in text  # never a silent deletion
+    assert "Draft of edition 3, not yet published" in text
+
+
+def test_the_shipped_sheets_mark_changes_in_every_language_and_leave_other_sheets_alone(tmp_path):
+    root = tmp_path / "repo"
+    for folder in ("factsheets", "translations", "templates", "editions"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
+    sheets = ["kursk-casualties", "treaty-anniversary"]
+    build(validated(load_project(root)), sheets=sheets, templates=["briefing"])
+    out = root / "out"
+    before = {path.name: path.read_bytes() for path in out.glob("*.pdf")}
+    sheet = root / "factsheets/sheets/kursk-casualties.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("value: {more_than: 6000}", "value: {more_than: 7000}"),
+                     encoding="utf-8")
+    result = build(validated(load_project(root)), sheets=sheets, templates=["briefing"])
+    assert sorted(o.file for o in result.outputs) == [f"kursk-casualties.{lang}.pdf" for lang in ("en", "ko", "ru", "uk")]
+    assert all(path.read_bytes() == before[path.name] for path in out.glob("treaty-anniversary.*.pdf"))
+    expected = {"en": ("CHANGES SINCE 30 JUNE 2025", "UPDATED", "now more than 7,000 soldiers, was more than 6,000 soldiers"),
+                "ko": ("2025년 6월 30일 이후 변경 사항", "갱신", "현재 7,000명 이상, 이전 6,000명 이상"),
+                "ru": ("ИЗМЕНЕНИЯ С 30 ИЮНЯ 2025 Г.", "ОБНОВЛЕНО", "теперь более 7 000 солдат, ранее более 6 000 солдат"),
+                "uk": ("ЗМІНИ З 30 ЧЕРВНЯ 2025 Р.", "ОНОВЛЕНО", "тепер понад 7 000 солдатів, раніше понад 6 000 солдатів")}
+    for language, phrases in expected.items():
+        text = page_text(out / f"kursk-casualties.{language}.pdf")
+        for phrase in phrases:
+            assert phrase in text, (language, phrase)
+        assert "Draft of edition 2" in text or language != "en"
+
+
+def test_an_edition_number_in_the_sheet_is_a_warning_saying_where_editions_are_now(project):
+    project.replace(SHEET_PATH, "  as_of: 2025-03-05\n", "  as_of: 2025-03-05\n  edition: 2\n")
+    [line] = [x for x in project.lines() if "retired-key" in x]
+    assert f"{SHEET_PATH}:" in line and "warning" in line and "'factsheet publish' numbers and dates editions" in line
+
+
+def test_a_full_card_leaves_out_its_legend_rather_than_fail_when_a_correction_needs_the_room(tmp_path):
+    root = tmp_path / "repo"
+    for folder in ("factsheets", "translations", "templates", "editions"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
+    sheet = root / "factsheets/sheets/kursk-casualties.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace(
+        "          attribution: unnamed-observers\n          key: true\n",
+        "          attribution: unnamed-observers\n          key: true\n"
+        "          withdrawn: {date: 2025-07-02, note: The article gives no source for this view.}\n"), encoding="utf-8")
+    result = build(validated(load_project(root)), sheets=["kursk-casualties"], templates=["card"])
+    pages = {output.language: output.pages for output in result.outputs}
+    assert pages == {"en": 1, "ko": 1, "ru": 1, "uk": 1}
+    russian = page_text(root / "out" / "kursk-casualties.ru.card.pdf")
+    assert "Отозвано 2 июля 2025 г." in russian and "ИЗМЕНЕНИЯ С 30 ИЮНЯ 2025 Г." in russian
+    assert "Насколько надёжно каждое утверждение?" not in russian  # the legend made room
+    assert "How sure is each statement?" in page_text(root / "out" / "kursk-casualties.en.card.pdf")

@@ -36,6 +36,7 @@ from .templates import FONTS_FILE, TYPOGRAPHY_FILE, TemplateError, find_template
 from .validate import SLUG
 
 MANIFEST = "manifest.json"
+EDITIONS = "editions"  # editions/<sheet>/<number>.json, written by `publish`
 TRANSLATION_CODES = ("missing-translation", "stale-translation")
 
 
@@ -167,6 +168,8 @@ class InputHasher:
         files = [job.sheet.loc.path, template.path, template.fonts_path, find_template_file(root / "templates", TYPOGRAPHY_FILE)]
         sheet_po = po_path(root, job.language, job.sheet.id)
         files += [sheet_po] if sheet_po.is_file() else []  # absent, it counts as empty
+        # Its editions decide the edition line and what is marked as changed: publishing one rebuilds it.
+        files += sorted((root / EDITIONS / job.sheet.id).glob("*.json"))
         found = {_label(path, root): self.file(path) for path in sorted(set(files), key=str)}
         # Of the shared files only the records this sheet uses count, each with its text in this language
         # (its translations come from shared.po): an actor only another sheet cites rebuilds nothing here.
@@ -404,7 +407,8 @@ _SHARED: dict = {}
 
 
 def _render_all(project, work: list, templates, staging: Path, source_date_epoch, progress, jobs: int) -> list[Output]:
-    _SHARED.update(project=project, templates=templates, staging=staging, source_date_epoch=source_date_epoch, work=work)
+    _SHARED.update(project=project, templates=templates, staging=staging, source_date_epoch=source_date_epoch, work=work,
+                   editions=_read_editions(project.root, {task.job.sheet.id for task in work}))
     results: list = [None] * len(work)
     try:
         if jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -420,6 +424,21 @@ def _render_all(project, work: list, templates, staging: Path, source_date_epoch
     if errors:
         raise BuildFailed(errors)
     return results
+
+
+def _read_editions(root: Path, sheet_ids: set) -> dict:
+    """The recorded editions of these sheets, by sheet id; one damaged file stops the build before anything renders."""
+    from .editions import editions
+
+    found, problems = {}, []
+    for sheet_id in sorted(sheet_ids):
+        try:
+            found[sheet_id] = editions(root, sheet_id)
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise BuildFailed(problems)
+    return found
 
 
 def _render_in_workers(project, templates, work: list, results: list, progress, jobs: int) -> None:
@@ -500,6 +519,7 @@ def _render_task(index: int) -> tuple:
     from reportlab.pdfbase.ttfonts import TTFError
     from reportlab.platypus.doctemplate import LayoutError
 
+    from .editions import as_edition
     from .fonts import MissingGlyph
     from .render import render_sheet
     from .resolve import resolve_sheet
@@ -508,7 +528,8 @@ def _render_task(index: int) -> tuple:
     task = shared["work"][index]
     job = task.job
     template = shared["templates"][job.template]
-    resolved = resolve_sheet(shared["project"], job.sheet, job.language)
+    project = shared["project"]
+    resolved = as_edition(project, resolve_sheet(project, job.sheet, job.language), shared["editions"][job.sheet.id])
     try:
         rendered = render_sheet(resolved, template, task.input_hash[:8], timestamp_for(job.sheet, shared["source_date_epoch"]))
     except MissingGlyph as exc:

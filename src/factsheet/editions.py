@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import model as m
-from .builder import atomic_write
+from .builder import EDITIONS, atomic_write
 from .checks import ValidProject
 from .errors import InputError, RequestError, printable
+from .i18n import format_partial_date
 from .problems import Loc, Problem, Severity
-from .resolve import ResolvedSheet, resolve_sheet
+from .resolve import RChanges, ResolvedSheet, date_locale, resolve_sheet, typography_for
 
-FOLDER = "editions"
 
 
 class EditionRequestError(RequestError):
@@ -81,7 +81,7 @@ def seen_by_readers(sheet: ResolvedSheet) -> dict:
             claim.id: {"value": claim.value_text, "status": claim.status, "attribution": claim.attribution,
                        "as_of": claim.as_of, "sources": [source_of[n] for n in claim.citations],
                        "corrected": claim.corrected}
-            for claim in figure.claims}} for figure in sheet.figures},
+            for claim in figure.claims}} for figure in sheet.every_figure()},
         "corrections": [{"kind": c.kind, "record": c.record, "label": c.label, "note": c.note.text}
                         for c in sheet.corrections],
         "timeline": [{"date": event.date, "text": event.text.text} for event in sheet.timeline],
@@ -109,9 +109,117 @@ def current(valid: ValidProject, sheet: m.Sheet, languages: list[str] | None = N
     return {language: seen_by_readers(resolve_sheet(project, sheet, language)) for language in chosen}
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Which edition one language of a sheet is, and the edition before it that its changes count from."""
+
+    number: int
+    date: dt.date | None  # None: a draft of the next edition, not yet published
+    previous: Edition | None
+
+
+def standing(recorded: list[Edition], language: str, content: dict) -> Standing:
+    """`content` is the latest edition when it is what that edition recorded for `language`, else a draft of the next."""
+    if recorded and recorded[-1].content.get(language) == content:
+        return Standing(recorded[-1].number, recorded[-1].date, recorded[-2] if len(recorded) > 1 else None)
+    return Standing((recorded[-1].number if recorded else 0) + 1, None, recorded[-1] if recorded else None)
+
+
+def as_edition(project: m.Project, sheet: ResolvedSheet, recorded: list[Edition]) -> ResolvedSheet:
+    """The sheet as its PDF shows it: its edition line, and what changed since the previous edition, marked and listed."""
+    content = seen_by_readers(sheet)
+    where = standing(recorded, sheet.language, content)
+    dates = date_locale(typography_for(project, sheet.language), sheet.translator)
+    day = lambda date: format_partial_date(m.PartialDate(date.year, date.month, date.day), dates)  # noqa: E731
+    line = (sheet.labels["edition"].format(number=where.number, date=day(where.date)) if where.date else
+            sheet.labels["draft"].format(number=where.number))
+    before = where.previous.content.get(sheet.language) if where.previous else None
+    if before is None:  # a first edition, or the first in this language: nothing to compare with
+        return replace(sheet, edition=line)
+    found = compare(before, content)
+    marks = _marks(found, before, content)
+    lines = _change_lines(sheet, found, marks, before)
+    if not lines:  # only the title or summary changed, which the reader sees as they are
+        return replace(sheet, edition=line)
+    mark = lambda record: replace(record, change=marks.get(record.id))  # noqa: E731
+    return replace(
+        sheet, edition=line,
+        bottom_line=tuple(mark(fact) for fact in sheet.bottom_line),
+        sections=tuple(replace(s, facts=tuple(mark(fact) for fact in s.facts)) for s in sheet.sections),
+        figures=tuple(replace(f, claims=tuple(mark(c) for c in f.claims)) for f in sheet.figures),
+        contrasts=tuple(replace(c, sides=tuple(replace(f, claims=tuple(mark(x) for x in f.claims)) for f in c.sides))
+                        for c in sheet.contrasts),
+        changes=RChanges(sheet.labels["changes_since"].format(date=day(where.previous.date)), lines))
+
+
+def _marks(found: list[Change], before: dict, after: dict) -> dict:
+    """'new' or 'updated' by fact and claim id; a new figure's claims are new, a relabelled one's updated."""
+    marks = {}
+    for change in found:
+        if change.record in ("fact", "claim") and change.kind in ("new", "updated", "corrected"):
+            marks[change.id] = "new" if change.kind == "new" else "updated"
+        elif change.record == "figure" and change.kind in ("new", "updated"):
+            for claim_id in after["figures"][change.id]["claims"]:
+                marks.setdefault(claim_id, "new" if change.kind == "new" else "updated")
+    return marks
+
+
+def _change_lines(sheet: ResolvedSheet, found: list[Change], marks: dict, before: dict) -> tuple:
+    """The Changes block in the reader's language: counts that point to the marks, and in full what no mark can show.
+
+    A changed value keeps its old one beside it, and a removed statement is quoted,
+    so nothing a reader was told disappears unsaid.
+    """
+    t, labels = sheet.translator, sheet.labels
+    new = sum(1 for value in marks.values() if value == "new")
+    updated = len(marks) - new
+    lines = []
+    if new:
+        lines.append(t.ngettext("{n} new statement, marked {mark}.", "{n} new statements, marked {mark}.", new,
+                                mark=labels["new"].upper()))
+    if updated:
+        lines.append(t.ngettext("{n} updated statement, marked {mark}.", "{n} updated statements, marked {mark}.",
+                                updated, mark=labels["updated"].upper()))
+    old_claims = {claim_id: (figure, claim) for figure in before["figures"].values()
+                  for claim_id, claim in figure["claims"].items()}
+    new_claims = {claim.id: (figure, claim) for figure in sheet.every_figure() for claim in figure.claims}
+    for change in found:
+        if change.record != "claim" or change.kind not in ("updated", "corrected"):
+            continue
+        figure, claim = new_claims[change.id]
+        was = old_claims[change.id][1]["value"]
+        if was != claim.value_text.replace("\u00a0", " ").replace("\u202f", " "):
+            lines.append(t.gettext("{figure}, according to {who}: now {new}, was {old}.", figure=figure.label.text,
+                                   who=claim.attribution, new=claim.value_text, old=was))
+    withdrawn = sum(1 for c in found if c.kind == "withdrawn")
+    if withdrawn:
+        lines.append(t.ngettext("{n} statement withdrawn: see Corrections.", "{n} statements withdrawn: see Corrections.",
+                                withdrawn))
+    for change in found:
+        if change.kind != "removed":
+            continue
+        if change.record == "fact":
+            lines.append(t.gettext("Removed: {text}", text=before["facts"][change.id]["text"]))
+        elif change.record == "claim" or change.record == "figure":
+            gone = [change.id] if change.record == "claim" else list(before["figures"][change.id]["claims"])
+            for claim_id in gone:
+                figure, claim = old_claims[claim_id]
+                who = labels["according_to"].format(who=claim["attribution"])
+                lines.append(t.gettext("Removed: {text}", text=f"{figure['label']}: {claim['value']} ({who})"))
+    # An edited entry is a new one where an old one was: count each date once.
+    events = len({c.id for c in found if c.record == "event"})
+    if events:
+        lines.append(t.ngettext("{n} timeline entry added, changed or removed.",
+                                "{n} timeline entries added, changed or removed.", events))
+    sources = sum(1 for c in found if c.record == "source" and c.kind in ("new", "updated"))
+    if sources:
+        lines.append(t.ngettext("{n} source added or updated.", "{n} sources added or updated.", sources))
+    return tuple(lines)
+
+
 def editions(root: Path, sheet_id: str) -> list[Edition]:
     """Every recorded edition of a sheet, oldest first."""
-    folder = root / FOLDER / sheet_id
+    folder = root / EDITIONS / sheet_id
     found = [_read_edition(path) for path in sorted(folder.glob("*.json"))] if folder.is_dir() else []
     return sorted(found, key=lambda edition: edition.number)
 
@@ -172,7 +280,7 @@ def publish(valid: ValidProject, sheets: list[str] | None, today: dt.date) -> li
             raise EditionRequestError(f"edition {recorded[-1].number} of '{sheet_id}' is dated {recorded[-1].date}, "
                                       f"after {today}: give a date on or after it")
         edition = Edition(sheet_id, (recorded[-1].number if recorded else 0) + 1, today, content)
-        path = project.root / FOLDER / sheet_id / f"{edition.number:04d}.json"
+        path = project.root / EDITIONS / sheet_id / f"{edition.number:04d}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, edition.to_json().encode())
         result.append((sheet_id, edition))
@@ -201,7 +309,8 @@ def find_edition(recorded: list[Edition], sheet_id: str, since: str | None) -> E
 
 def compare(old: dict | None, new: dict) -> list[Change]:
     """Every change, record by record, from one language's `old` content to its `new` content."""
-    old = old or {"title": None, "summary": None, "facts": {}, "figures": {}, "corrections": [], "sources": {}}
+    old = old or {"title": None, "summary": None, "facts": {}, "figures": {}, "corrections": [], "timeline": [],
+                  "sources": {}}
     changes = [Change("updated", "sheet", field, old[field], new[field])
                for field in ("title", "summary") if old[field] is not None and old[field] != new[field]]
     withdrawn = {c["record"] for c in new["corrections"] if c["kind"] == "withdrawn"}
@@ -218,7 +327,11 @@ def compare(old: dict | None, new: dict) -> list[Change]:
             kind = "corrected" if after["corrected"] != before["corrected"] else "updated"
             changes.append(Change(kind, "fact", fact_id, _fact_line(before), _fact_line(after), after["attribution"]))
     for figure_id in _union(old["figures"], new["figures"]):
-        changes += _figure_changes(figure_id, old["figures"].get(figure_id), new["figures"].get(figure_id))
+        changes += _figure_changes(figure_id, old["figures"].get(figure_id), new["figures"].get(figure_id), withdrawn)
+    old_events, new_events = old["timeline"], new["timeline"]
+    changes += [Change("new", "event", event["date"], None, event["text"]) for event in new_events if event not in old_events]
+    changes += [Change("removed", "event", event["date"], event["text"], None)
+                for event in old_events if event not in new_events]
     for source_id in _union(old["sources"], new["sources"]):
         before, after = old["sources"].get(source_id), new["sources"].get(source_id)
         if before != after:
@@ -252,7 +365,7 @@ def _source_line(source: dict | None) -> str | None:
         f", {source['url']}" if source["url"] else "")
 
 
-def _figure_changes(figure_id: str, before: dict | None, after: dict | None) -> list[Change]:
+def _figure_changes(figure_id: str, before: dict | None, after: dict | None, withdrawn: set) -> list[Change]:
     if before == after:
         return []
     if before is None or after is None:
@@ -268,7 +381,8 @@ def _figure_changes(figure_id: str, before: dict | None, after: dict | None) -> 
         if old == new:
             continue
         if old is None or new is None:
-            found.append(Change("new" if old is None else "removed", "claim", claim_id,
+            kind = "new" if old is None else "withdrawn" if f"claim '{claim_id}'" in withdrawn else "removed"
+            found.append(Change(kind, "claim", claim_id,
                                 None if old is None else old["value"], None if new is None else new["value"],
                                 (new or old)["attribution"]))
         else:

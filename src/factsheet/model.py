@@ -248,7 +248,6 @@ class Sheet:
     figures: tuple = ()
     timeline: tuple = ()
     contrasts: tuple = ()
-    edition: int = 1  # the edition readers get, counted from 1; with its as-of date it names what they have
     bottom_line: tuple = ()  # two or three takeaways (Facts) for the panel at the top of page 1
 
     def facts(self) -> list:

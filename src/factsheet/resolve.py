@@ -54,6 +54,10 @@ LABELS = {
     "legend_disputed": N_("credible sources contradict each other"),
     "build": N_("Build {id}"),
     "edition": N_("Edition {number}, {date}"),
+    "draft": N_("Draft of edition {number}, not yet published"),
+    "changes_since": N_("Changes since {date}"),
+    "new": N_("New"),
+    "updated": N_("Updated"),
 }
 
 
@@ -80,6 +84,7 @@ class RFact:
     citations: tuple
     key: bool
     corrected: str | None = None  # "Corrected 2 July 2025" when the fact carries corrections
+    change: str | None = None  # "new" or "updated" since the previous edition
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,7 @@ class RClaim:
     corrected: str | None = None
     status: str = "claimed"
     status_label: str = ""
+    change: str | None = None  # "new" or "updated" since the previous edition
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +170,14 @@ class RSource:
 
 
 @dataclass(frozen=True, slots=True)
+class RChanges:
+    """The block saying what changed since the previous edition: its heading and one line per kind of change."""
+
+    heading: str  # "Changes since 30 June 2025"
+    lines: tuple
+
+
+@dataclass(frozen=True, slots=True)
 class ResolvedSheet:
     """Everything the layout needs for one sheet in one language, as plain values."""
 
@@ -186,7 +200,12 @@ class ResolvedSheet:
     corrections: tuple = ()
     hyphenation: str | None = None  # the pyphen dictionary for this language, from typography.yaml
     bottom_line: tuple = ()  # RFact takeaways for the panel at the top of page 1
-    edition: str = ""  # "Edition 1, 30 June 2025": what the reader holds
+    edition: str = ""  # "Edition 1, 30 June 2025": what the reader holds, set from editions/ for a PDF
+    changes: RChanges | None = None  # what changed since the previous edition, when there was one
+
+    def every_figure(self) -> tuple:
+        """The figures shown on their own and those shown side by side in a contrast."""
+        return (*self.figures, *(side for contrast in self.contrasts for side in contrast.sides))
 
     def texts(self):
         """Every string that will be drawn, with where it comes from (for glyph checks)."""
@@ -210,7 +229,7 @@ class ResolvedSheet:
                 yield fact.status_label, f"fact '{fact.id}' status"
                 if fact.date:
                     yield fact.date, f"fact '{fact.id}' date"
-        for figure in (*self.figures, *(side for contrast in self.contrasts for side in contrast.sides)):
+        for figure in self.every_figure():
             yield figure.label.text, figure.label.where
             yield figure.unit.text, figure.unit.where
             for claim in figure.claims:
@@ -226,6 +245,10 @@ class ResolvedSheet:
         for contrast in self.contrasts:
             yield contrast.title.text, contrast.title.where
             yield contrast.meaning.text, contrast.meaning.where
+        if self.changes:
+            yield self.changes.heading, "changes heading"
+            for line in self.changes.lines:
+                yield line, "changes since the previous edition"
         for item in self.corrections:
             yield item.label, f"{item.record} correction"
             yield item.subject.text, item.subject.where
@@ -384,8 +407,6 @@ class _Resolver:
             sections, figures, timeline, sources, self.labels, (), self.t,
             keywords=tuple(dict.fromkeys(s.title.text for s in sections)), contrasts=contrasts, corrections=corrections,
             hyphenation=self.typography.hyphenation, bottom_line=bottom_line,
-            edition=self.labels["edition"].format(number=sheet.edition,
-                                                  date=format_partial_date(sheet.as_of, self.dates)),
         )
         return _with_notices(resolved, shown_texts(self.project, sheet), self.t)
 

@@ -36,6 +36,7 @@ class TemplateError(InputError):
 BLOCK_OPTIONS: dict[str, dict[str, Field]] = {
     "title-band": {"style": Field(lambda r, n: _choice(r, n, ("band", "plain")), default="band")},
     "notices": {},
+    "changes": {"style": Field(lambda r, n: _choice(r, n, ("full", "short")), default="full")},
     "summary": {},
     "key-figures": {},
     "sections": {},
@@ -57,6 +58,7 @@ class Block:
     type: str
     options: dict
     loc: Loc
+    drop_when_full: bool = False  # left out when the sheet would otherwise need more pages than the template allows
 
 
 @dataclass(frozen=True)
@@ -179,10 +181,12 @@ def _blocks(r: Reader, node: Node) -> tuple:
             advice = f" (did you mean '{close[0]}'?)" if close else f"; use one of {', '.join(BLOCK_OPTIONS)}"
             r.problems.error(item.get("type").loc, "bad-block", f"block {index}: unknown block type '{kind}'{advice}")
             continue
-        fields = {"type": Field(string, required=True), **BLOCK_OPTIONS[kind]}
+        fields = {"type": Field(string, required=True), "drop_when_full": Field(boolean, default=False),
+                  **BLOCK_OPTIONS[kind]}
         values = r.record(item, fields, f"block {index} ({kind})")
         if values:
-            blocks.append(Block(kind, {k: v for k, v in values.items() if k in BLOCK_OPTIONS[kind]}, item.loc))
+            blocks.append(Block(kind, {k: v for k, v in values.items() if k in BLOCK_OPTIONS[kind]}, item.loc,
+                                values["drop_when_full"]))
     return tuple(blocks)
 
 

@@ -64,15 +64,20 @@ class Reader:
         self.legacy = legacy
         self.context = ""  # "fact 'x', field 'y'": where nested problems are reported from
 
-    def record(self, node: Node, fields: dict, owner: str) -> dict | None:
-        """Read a mapping against a field table; return values by name (None where bad)."""
+    def record(self, node: Node, fields: dict, owner: str, retired: dict | None = None) -> dict | None:
+        """Read a mapping against a field table; return values by name (None where bad).
+
+        A `retired` key is warned about with its advice, and otherwise ignored.
+        """
         if not isinstance(node, Map):
             self.problems.error(node.loc, "wrong-type", f"{owner}: expected a mapping of keys and values, got {node.describe()}")
             return None
         owner = _name_owner(owner, node)
         values: dict = {"_loc": node.loc, "_owner": owner}
         for key, value in node.items.items():
-            if key not in fields:
+            if retired and key in retired:
+                self.problems.warning(node.key_locs[key], "retired-key", f"{owner}: {retired[key]}")
+            elif key not in fields:
                 close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
                 advice = f" (did you mean '{close[0]}'?)" if close else f"; allowed keys: {', '.join(fields)}"
                 self.problems.error(node.key_locs[key], "unknown-key", f"{owner}: unknown key '{key}'{advice}")
@@ -642,7 +647,6 @@ SHEET_FIELDS = {
     "figures": Field(lambda r, n: r.items(n, "figure", "sheet", read_figure), default=()),
     "timeline": Field(lambda r, n: r.items(n, "event", "sheet", read_event), default=()),
     "contrasts": Field(lambda r, n: r.items(n, "contrast", "sheet", read_contrast), default=()),
-    "edition": Field(lambda r, n: _edition(r, n), default=1),
     "bottom_line": Field(lambda r, n: _takeaways(r, n), default=()),
 }
 
@@ -654,12 +658,6 @@ def _takeaways(r: Reader, node: Node) -> tuple:
                          "too-many")
     return found
 
-
-def _edition(r: Reader, node: Node) -> int:
-    value = scalar(node, "a whole number").value
-    if not re.match(r"^[1-9]\d{0,3}$", value):
-        raise FieldError(f"expected an edition number from 1 to 9999, got '{value}'", "bad-number")
-    return int(value)
 
 CONTRAST_FIELDS = {
     "id": Field(slug, required=True),
@@ -678,9 +676,16 @@ def _two_ids(r: Reader, node: Node) -> tuple:
 read_contrast = record_reader(CONTRAST_FIELDS, m.Contrast)
 
 
+# Keys sheets once had, with what to do instead: a warning, not an unknown key, so an old sheet still builds.
+RETIRED_SHEET_KEYS = {
+    "edition": "an edition number is no longer written in the sheet; 'factsheet publish' numbers and dates "
+               "editions in editions/: delete this line",
+}
+
+
 def read_sheet(r: Reader, node: Node, owner: str, default_languages: tuple) -> m.Sheet | None:
     """Read one sheet with its sections, figures, contrasts and timeline."""
-    v = r.record(node, SHEET_FIELDS, owner)
+    v = r.record(node, SHEET_FIELDS, owner, retired=RETIRED_SHEET_KEYS)
     return v and build_record(m.Sheet, v, languages=v["languages"] or default_languages)
 
 

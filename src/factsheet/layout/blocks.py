@@ -195,8 +195,8 @@ def _claim_cell(ctx: Context, figure: RFigure, claim) -> list:
     value = ctx.para(ctx.m(claim.value_text, "figures") + (" †" if figure.unit.fallback else ""), "figure")
     value = table([[value, badge(ctx, claim.status, claim.status_label)]], [None, ctx.badge_width],
                   [("VALIGN", (1, 0), (1, 0), "MIDDLE")], ctx)
-    who = ctx.para(ctx.m(ctx.label("according_to", who=claim.attribution)) + ctx.cites(claim.citations)
-                   + _corrected_mark(ctx, claim.corrected), "small")
+    who = ctx.para(change_mark(ctx, claim.change) + ctx.m(ctx.label("according_to", who=claim.attribution))
+                   + ctx.cites(claim.citations) + _corrected_mark(ctx, claim.corrected), "small")
     cell = [value, who]
     if claim.note:
         cell.append(ctx.para(ctx.rtext(claim.note), "small", textColor=ctx.colour("ink")))
@@ -244,10 +244,17 @@ def key_figures(ctx: Context, options: dict) -> list:
 
 def fact_row(ctx: Context, fact: RFact) -> list:
     """A fact as [badge, text with attribution and citation links], and its correction mark."""
-    text = (f"{ctx.rtext(fact.text)} "
+    text = (f"{change_mark(ctx, fact.change)}{ctx.rtext(fact.text)} "
             f"<font color=\"{ctx.hex('muted')}\">{ctx.m(ctx.label('according_to', who=fact.attribution))}</font>"
             f"{ctx.cites(fact.citations)}{_corrected_mark(ctx, fact.corrected)}")
     return [badge(ctx, fact.status, fact.status_label), ctx.para(text)]
+
+
+def change_mark(ctx: Context, change: str | None) -> str:
+    """'NEW ' or 'UPDATED ' in bold before a record changed since the previous edition; '' for one that is not."""
+    if not change:
+        return ""
+    return f'<font color="{ctx.hex("accent")}"><b>{ctx.m(ctx.label(change).upper())}</b></font> '
 
 
 def _corrected_mark(ctx: Context, label: str | None) -> str:
@@ -356,7 +363,8 @@ def disputed_figures(ctx: Context, options: dict) -> list:
             head += ["", ""]
         rows = [head]
         for index, claim in enumerate(figure.claims):
-            value = [ctx.para(f"<b>{ctx.m(claim.value_text)}</b>" + (" †" if figure.unit.fallback else ""))]
+            value = [ctx.para(change_mark(ctx, claim.change) + f"<b>{ctx.m(claim.value_text)}</b>"
+                              + (" †" if figure.unit.fallback else ""))]
             if claim.note:
                 value.append(ctx.para(ctx.rtext(claim.note), "small"))
             row = [value, ctx.para(ctx.m(claim.attribution) + ctx.cites(claim.citations)), ctx.para(ctx.m(claim.as_of), "small")]
@@ -392,7 +400,7 @@ def bottom_line(ctx: Context, options: dict) -> list:
     rows: list = [[label, ""]]
     if ctx.sheet.bottom_line:
         for fact in ctx.sheet.bottom_line:
-            text = (f"{ctx.rtext(fact.text)} <font color=\"{ctx.hex('muted')}\">"
+            text = (f"{change_mark(ctx, fact.change)}{ctx.rtext(fact.text)} <font color=\"{ctx.hex('muted')}\">"
                     f"{ctx.m(ctx.label('according_to', who=fact.attribution))}</font>{ctx.cites(fact.citations)}")
             rows.append([badge(ctx, fact.status, fact.status_label), ctx.para(text, "lead")])
     else:
@@ -403,7 +411,8 @@ def bottom_line(ctx: Context, options: dict) -> list:
         cells = [[ctx.para(ctx.m(claim.value_text, "figures"), "label", textColor=ctx.colour("accent"),
                            fontSize=ctx.template.sizes["body"] * 1.15, leading=ctx.template.sizes["body"] * 1.4),
                   badge(ctx, claim.status, claim.status_label),
-                  ctx.para(f"{ctx.rtext(figure.label)} · {ctx.m(ctx.label('according_to', who=claim.attribution))}"
+                  ctx.para(f"{change_mark(ctx, claim.change)}{ctx.rtext(figure.label)} · "
+                           f"{ctx.m(ctx.label('according_to', who=claim.attribution))}"
                            f"{ctx.cites(claim.citations)}", "small")] for figure, claim in numbers]
         grid = table(cells, [ctx.width * 0.26, ctx.badge_width + 6, None],
                      [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)], ctx)
@@ -462,6 +471,30 @@ def contrasts(ctx: Context, options: dict) -> list:
         title = heading(ctx, ctx.title_text(contrast.title), f"contrast-{contrast.id}")
         story += [KeepTogether([title, box]), Spacer(1, 6)]
     return story
+
+
+@builder("changes")
+def changes(ctx: Context, options: dict) -> list:
+    """What changed since the previous edition, under its dated heading; nothing for a first edition.
+
+    The full style gives each kind of change a line; the short one runs them on after the heading, for a card.
+    """
+    if not ctx.sheet.changes:
+        return []
+    heading_text, lines = ctx.sheet.changes.heading, ctx.sheet.changes.lines
+    label = ctx.m(heading_text.upper(), "heading")
+    if options["style"] == "short":
+        rows = [[Heading(f"{label}  <font color=\"{ctx.hex('ink')}\">{ctx.m(' '.join(lines))}</font>",
+                         ctx.styles["small"], heading_text, "changes")]]
+    else:
+        rows = [[Heading(label, ctx.styles["label"], heading_text, "changes")]] + \
+            [[ctx.para("• " + ctx.m(line), "small", textColor=ctx.colour("ink"))] for line in lines]
+    box = table(rows, [ctx.width],
+                [("BOX", (0, 0), (-1, -1), 0.6, ctx.colour("accent")),
+                 ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                 ("TOPPADDING", (0, 0), (0, 0), 4), ("BOTTOMPADDING", (0, -1), (-1, -1), 5),
+                 ("TOPPADDING", (0, 1), (-1, -1), 1.5)], ctx)
+    return [box, Spacer(1, 6)]
 
 
 @builder("corrections")

@@ -30,7 +30,8 @@ def _slots(ctx: Context, items: tuple, page: int, pages: int) -> tuple[str, str,
     left = [i for i in items if i in LEFT]
     right = [i for i in items if i in RIGHT]
     centre = [i for i in items if i not in LEFT and i not in RIGHT]
-    join = lambda names: "  ·  ".join(_item_text(ctx, n, page, pages) for n in names)  # noqa: E731
+    # An item with nothing to say (no edition line outside a build) leaves no empty slot between dots.
+    join = lambda names: "  ·  ".join(filter(None, (_item_text(ctx, n, page, pages) for n in names)))  # noqa: E731
     return join(left), join(centre), join(right)
 
 
