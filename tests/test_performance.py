@@ -100,7 +100,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     clean = tmp_path / "clean"
     build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=clean)
     entries = sorted((tmp_path / "cache").rglob("*.bin"))
-    assert {p.parent.name for p in entries} == {"ttf", "catalog", "filehash"}
+    assert {p.parent.name for p in entries} == {"ttf", "catalog", "filehash", "yaml", "po"}
     for index, entry in enumerate(entries):  # truncate one, flip bytes in the others
         data = bytearray(entry.read_bytes())
         if index == 0:
@@ -116,7 +116,10 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     rebuilt = tmp_path / "rebuilt"
     build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=rebuilt)
     assert pdf_bytes(rebuilt) == pdf_bytes(clean)
-    assert sorted(p.name for p in (tmp_path / "cache").rglob("*.bin")) == sorted(p.name for p in entries)
+    again = {(p.parent.name, p.name) for p in (tmp_path / "cache").rglob("*.bin")}
+    before = {(p.parent.name, p.name) for p in entries}
+    # Templates stay parsed in this process, so their YAML is not read again; everything else is rebuilt as it was.
+    assert again <= before and {e for e in before if e[0] != "yaml"} <= again
 
 
 def test_cached_fonts_give_the_same_pdfs_as_freshly_parsed_ones(desk, tmp_path, monkeypatch):
@@ -190,3 +193,31 @@ def test_the_benchmarks_synthetic_project_checks_clean_in_every_language(tmp_pat
     assert {p.code for p in valid.problems} <= {"unused-actor", "unused-source"}  # two sheets may not name them all
     result = build(valid, jobs=1)
     assert len(result.outputs) == 8 and {p.code for p in result.warnings} <= {"unused-actor", "unused-source"}
+
+
+def test_a_cached_yaml_tree_and_po_catalog_are_what_parsing_the_file_gives(tmp_path, monkeypatch):
+    """The parse caches are keyed by content: a hit gives the same tree and entries, an edit misses."""
+    from factsheet.pofiles import read_catalog
+    from factsheet.problems import Problems
+    from factsheet.yamlio import read_yaml
+
+    monkeypatch.setenv("FACTSHEET_CACHE_DIR", str(tmp_path / "cache"))
+    sheet = REPO_ROOT / "factsheets" / "sheets" / "kursk-casualties.yaml"
+    catalog = tmp_path / "ru.po"
+    shipped = (REPO_ROOT / "translations" / "ru" / "kursk-casualties.po").read_text(encoding="utf-8")
+    catalog.write_text(shipped.replace("\nmsgctxt", "\n# reviewed-by: A. Reader, 2025-07-01\nmsgctxt", 1), encoding="utf-8")
+    parsed, entries = read_yaml(sheet, Problems()), read_catalog(catalog, Problems())
+    assert {p.parent.name for p in (tmp_path / "cache").rglob("*.bin")} == {"yaml", "po"}
+    assert read_yaml(sheet, Problems()) == parsed  # from the cache: every value and every place the same
+
+    def plain(found: dict) -> dict:
+        return {key: (f.english, f.translation, f.fuzzy, f.previous, f.review and f.review.group(0), f.line, f.comments)
+                for key, f in found.items()}
+
+    again = read_catalog(catalog, Problems())
+    assert plain(again) == plain(entries) and any(f.review for f in again.values())
+    copy = tmp_path / "s.yaml"
+    copy.write_text(sheet.read_text(encoding="utf-8").replace("Only four or five", "Only four"), encoding="utf-8")
+    edited = read_yaml(copy, Problems())
+    assert edited != parsed and "Only four coffins" in str(edited)
+    assert all(node.loc.path == copy for node in edited.items.values())  # places name the file read, not the cached one

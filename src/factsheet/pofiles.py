@@ -10,11 +10,13 @@ that it writes, so this module reads those lines itself.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cache
 from . import model as m
 from .problems import Loc, Problems
 
@@ -139,6 +141,7 @@ def target_languages(project: m.Project) -> tuple:
 
 def read_catalog(path: Path, problems: Problems) -> dict[str, Found] | None:
     """The entries of one PO file by context; None after recording why it cannot be read."""
+    import babel
     from babel.messages.pofile import PoFileError, read_po
 
     try:
@@ -151,6 +154,13 @@ def read_catalog(path: Path, problems: Problems) -> dict[str, Found] | None:
         problems.error(Loc(path, data.count(b"\n", 0, exc.start) + 1, 1), "bad-translation-file",
                        f"byte 0x{data[exc.start]:02x} is not valid UTF-8: save the file as UTF-8")
         return None
+    key = hashlib.sha256(f"{CATALOG_FORMAT}\0{babel.__version__}\0{text}".encode()).hexdigest()
+    stored = cache.read("po", key)
+    if isinstance(stored, dict):
+        try:
+            return {context: _found(*fields) for context, fields in stored.items()}
+        except TypeError:
+            pass  # written by another version: read the file afresh
     text, previous = _split_previous(text)
     try:
         catalog = read_po(io.StringIO(text), abort_invalid=True)
@@ -158,16 +168,25 @@ def read_catalog(path: Path, problems: Problems) -> dict[str, Found] | None:
         problems.error(Loc(path, getattr(exc, "lineno", 0) + 1, 1), "bad-translation-file",
                        f"this file cannot be read as a PO file ({exc}): fix it, or open and save it in a PO editor")
         return None
-    found = {}
+    fields = {}
     for message in catalog:
         if not message.id or not message.context or isinstance(message.id, tuple):
             continue
-        comments = tuple(comment for comment in message.user_comments if comment.strip())
-        review = next((match for match in map(REVIEW.match, comments) if match), None)
-        found[message.context] = Found(message.id, message.string if isinstance(message.string, str) else "",
-                                       message.fuzzy, previous.get(message.lineno), review, message.lineno or 1,
-                                       comments)
-    return found
+        fields[message.context] = (message.id, message.string if isinstance(message.string, str) else "",
+                                   message.fuzzy, previous.get(message.lineno), message.lineno or 1,
+                                   tuple(comment for comment in message.user_comments if comment.strip()))
+    # Babel reads a PO file slowly: a thousand sheets' catalogs took most of a `check`; the entries are kept by content.
+    cache.write("po", key, fields)
+    return {context: _found(*values) for context, values in fields.items()}
+
+
+CATALOG_FORMAT = 1  # bump when the cached entries change shape
+
+
+def _found(english: str, translation: str, fuzzy: bool, previous: str | None, line: int, comments: tuple) -> Found:
+    """A Found from its plain fields, with its review note matched from the comments."""
+    review = next((match for match in map(REVIEW.match, comments) if match), None)
+    return Found(english, translation, bool(fuzzy), previous, review, line, tuple(comments))
 
 
 def _split_previous(text: str) -> tuple[str, dict]:

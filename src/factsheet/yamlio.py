@@ -8,6 +8,7 @@ so that the validator decides what each value means and can point at it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from . import cache
 from .problems import Loc, Problems
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -118,7 +120,57 @@ def read_yaml(path: Path | Traversable, problems: Problems) -> Node | None:
         problems.error(Loc(path, line, column), "not-utf8",
                        f"byte 0x{data[exc.start]:02x} is not valid UTF-8: save the file as UTF-8")
         return None
-    return parse_yaml(text.removeprefix("\ufeff"), path, problems)
+    return cached_parse(text.removeprefix("\ufeff"), path, problems)
+
+
+def cached_parse(text: str, path: Path, problems: Problems) -> Node | None:
+    """parse_yaml, with the tree of a file that parsed cleanly kept in the cache, keyed by its text.
+
+    A project of a thousand sheets spends most of a `check` parsing YAML that has
+    not changed since the last run; rebuilding the tree from the cache takes a
+    fraction of that. A file with problems is parsed every time, so its messages stay.
+    """
+    key = hashlib.sha256(f"{TREE_FORMAT}\0{ENGINE}\0{yaml.__version__}\0{text}".encode()).hexdigest()
+    stored = cache.read("yaml", key)
+    if stored is not None:
+        try:
+            return _from_plain(stored, path)
+        except (TypeError, ValueError, IndexError, RecursionError):
+            pass  # a cache written by another version: parse afresh
+    before = len(problems.items)
+    tree = parse_yaml(text, path, problems)
+    if tree is not None and len(problems.items) == before:
+        try:
+            cache.write("yaml", key, _to_plain(tree))
+        except RecursionError:
+            pass
+    return tree
+
+
+TREE_FORMAT = 1  # bump when the tree's shape changes, so old cache entries miss
+
+
+def _to_plain(node: Node):
+    """A tree as nested tuples of plain values (what marshal stores): kind, fields, then children."""
+    if isinstance(node, Scalar):
+        return (0, node.value, node.loc.line, node.loc.column, node.plain, node.implicit)
+    if isinstance(node, Seq):
+        return (1, node.loc.line, node.loc.column, tuple(_to_plain(item) for item in node.items))
+    return (2, node.loc.line, node.loc.column, tuple(
+        (key, node.key_locs[key].line, node.key_locs[key].column, _to_plain(value)) for key, value in node.items.items()))
+
+
+def _from_plain(plain, path: Path) -> Node:
+    """The tree _to_plain stored, with every place in `path`."""
+    kind = plain[0]
+    if kind == 0:
+        return Scalar(plain[1], Loc(path, plain[2], plain[3]), plain[4], plain[5])
+    if kind == 1:
+        return Seq([_from_plain(item, path) for item in plain[3]], Loc(path, plain[1], plain[2]))
+    if kind == 2:
+        return Map({key: _from_plain(value, path) for key, _, _, value in plain[3]}, Loc(path, plain[1], plain[2]),
+                   {key: Loc(path, line, column) for key, line, column, _ in plain[3]})
+    raise ValueError(f"unknown node kind {kind!r}")
 
 
 MAX_SYNTAX_ERRORS = 10  # per file: past a few, the later ones are usually echoes of the first
