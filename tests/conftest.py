@@ -93,6 +93,25 @@ sheet:
 
 SHEET_PATH = "factsheets/sheets/s.yaml"
 
+# A second sheet, for tests of what an edit of one sheet leaves alone.
+FERRY = """\
+sheet:
+  id: ferry
+  title: Ferry timetable
+  summary: A ferry runs while the bridge is closed.
+  as_of: 2025-03-05
+  languages: [en]
+  sections:
+    - id: ferry-service
+      title: The ferry
+      facts:
+        - id: ferry-runs
+          text: A ferry crosses the river every hour while the bridge is closed.
+          status: reported
+          attribution: council
+          citations: [bridge-report]
+"""
+
 
 class TmpProject:
     """A project folder in tmp_path with helpers to change one file and check it."""

@@ -18,7 +18,7 @@ from factsheet.cli import cli
 from factsheet.checks import InvalidProject, validated
 from factsheet.project import load_project
 
-from conftest import REPO_ROOT, SHEET_PATH
+from conftest import FERRY, REPO_ROOT, SHEET_PATH
 from pdfcheck import has_phrase, embedded_fonts, ink_outside, ink_inside, link_annotations, page_text
 
 HOSTILE = '<img src="/etc/passwd"/> & <b>'
@@ -293,32 +293,13 @@ def test_the_dispute_chart_explains_itself(desk):
     assert " 10 100 1,000 10,000" in text  # the axis starts at its first tick
 
 
-FERRY = """\
-sheet:
-  id: ferry
-  title: Ferry timetable
-  summary: A ferry runs while the bridge is closed.
-  as_of: 2025-03-05
-  languages: [en]
-  sections:
-    - id: ferry-service
-      title: The ferry
-      facts:
-        - id: ferry-runs
-          text: A ferry crosses the river every hour while the bridge is closed.
-          status: reported
-          attribution: harbour
-          citations: [bridge-report]
-"""
-
-
 def _stamps(out: Path) -> dict:
     """Each PDF's inode and modification time: what changes when a file is rewritten."""
     return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in out.glob("*.pdf")}
 
 
 def test_an_edit_rewrites_exactly_the_pdfs_whose_content_it_touches(desk):
-    desk.write("factsheets/sheets/ferry.yaml", FERRY)
+    desk.write("factsheets/sheets/ferry.yaml", FERRY.replace("attribution: council", "attribution: harbour"))
     desk.replace("factsheets/actors.yaml", "  - id: residents\n",
                  "  - id: harbour\n    name: Riverton harbour office\n    kind: government\n  - id: residents\n")
     out = desk.root / "out"

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO_ROOT, SHEET_PATH
+from conftest import FERRY, REPO_ROOT, SHEET_PATH
 from factsheet.builder import build
 from factsheet.checks import validated
 from factsheet.cli import cli
@@ -156,25 +156,6 @@ def test_a_damaged_edition_file_is_named_with_its_place_and_no_traceback(publish
         assert result.exit_code == 1, result.output
         [line] = [x for x in result.output.splitlines() if "[bad-edition]" in x]
         assert f"editions/bridge/0001.json{place}" in line and message in line
-
-
-FERRY = """\
-sheet:
-  id: ferry
-  title: Ferry timetable
-  summary: A ferry runs while the bridge is closed.
-  as_of: 2025-03-05
-  languages: [en]
-  sections:
-    - id: ferry-service
-      title: The ferry
-      facts:
-        - id: ferry-runs
-          text: A ferry crosses the river every hour while the bridge is closed.
-          status: reported
-          attribution: council
-          citations: [bridge-report]
-"""
 
 
 def built_text(project, name: str = "bridge.en.pdf") -> str:
