@@ -100,7 +100,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     clean = tmp_path / "clean"
     build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=clean)
     entries = sorted((tmp_path / "cache").rglob("*.bin"))
-    assert {p.parent.name for p in entries} == {"ttf", "catalog", "filehash", "yaml", "po"}
+    assert {p.parent.name for p in entries} == {"ttf", "catalog", "filehash", "yaml", "po", "records", "sheets", "findings", "stamps", "filehashes"}
     for index, entry in enumerate(entries):  # truncate one, flip bytes in the others
         data = bytearray(entry.read_bytes())
         if index == 0:
@@ -118,8 +118,9 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     assert pdf_bytes(rebuilt) == pdf_bytes(clean)
     again = {(p.parent.name, p.name) for p in (tmp_path / "cache").rglob("*.bin")}
     before = {(p.parent.name, p.name) for p in entries}
-    # Templates stay parsed in this process, so their YAML is not read again; everything else is rebuilt as it was.
-    assert again <= before and {e for e in before if e[0] != "yaml"} <= again
+    # Templates stay parsed in this process, so their YAML is not read again, and the PDFs' stamps are kept per
+    # output folder (this build wrote to another); everything else is rebuilt as it was.
+    assert {e for e in again if e[0] != "stamps"} <= before and {e for e in before if e[0] not in ("yaml", "stamps")} <= again
 
 
 def test_cached_fonts_give_the_same_pdfs_as_freshly_parsed_ones(desk, tmp_path, monkeypatch):

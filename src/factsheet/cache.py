@@ -9,10 +9,12 @@ read, unlike pickle.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
 import tempfile
+from importlib import resources
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -21,10 +23,15 @@ MAGIC = b"factsheet-cache-1\n"
 
 def cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """FACTSHEET_CACHE_DIR, else $XDG_CACHE_HOME/factsheet, else ~/.cache/factsheet."""
-    if environ.get("FACTSHEET_CACHE_DIR"):
-        return Path(environ["FACTSHEET_CACHE_DIR"])
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "factsheet"
+    return _cache_dir(environ.get("FACTSHEET_CACHE_DIR"), environ.get("XDG_CACHE_HOME"), environ.get("HOME"))
+
+
+@functools.lru_cache(maxsize=8)  # asked once per entry read, thousands of times in a large build
+def _cache_dir(explicit: str | None, xdg: str | None, home: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    base = Path(xdg) if xdg else (Path(home) if home else Path.home()) / ".cache"
+    return base / "factsheet"
 
 
 def _path(kind: str, key: str) -> Path:
@@ -49,6 +56,11 @@ def read(kind: str, key: str):
         return None
 
 
+def has(kind: str, key: str) -> bool:
+    """True when an entry is there (whether it is intact shows only when it is read)."""
+    return _path(kind, key).is_file()
+
+
 def write(kind: str, key: str, value) -> None:
     """Store a value atomically; a cache that cannot be written is simply not used."""
     path = _path(kind, key)
@@ -71,3 +83,26 @@ def cached(kind: str, key: str, make: Callable[[], object], valid: Callable[[obj
     value = make()
     write(kind, key, value)
     return value
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """One hash over factsheet's version, code and catalogs: a new version rebuilds and rereads everything."""
+    from . import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for name, node in walk(resources.files("factsheet")):
+        if name.endswith((".py", ".po")):
+            digest.update(name.encode())
+            digest.update(node.read_bytes())
+    return digest.hexdigest()
+
+
+def walk(folder, prefix: str = ""):
+    """Every file below a package folder as (relative name, Traversable), in a stable order."""
+    for node in sorted(folder.iterdir(), key=lambda n: n.name):
+        if node.is_dir():
+            if node.name != "__pycache__":
+                yield from walk(node, f"{prefix}{node.name}/")
+        else:
+            yield prefix + node.name, node

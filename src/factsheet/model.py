@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -310,6 +311,62 @@ class Settings:
         return (self.source_language, *[lang for lang in self.languages if lang != self.source_language])
 
 
+@dataclass(frozen=True)
+class SheetSummary:
+    """What the project-wide rules and the build plan need of a sheet, kept so the sheet itself is built only when used."""
+
+    id: str
+    loc: Loc
+    languages: tuple
+    actors: tuple  # ids of the actors its records name
+    sources: tuple  # ids of the sources its records cite
+    inner_ids: tuple  # (id, kind, line, column) of every record inside it, for the project-wide id rule
+    fingerprint: str | None = None  # its file's bytes and translations, when it may be cached; see checks.sheet_findings
+
+
+class SheetTable(Mapping):
+    """The project's sheets by id; a sheet read from the record cache is built on first use.
+
+    `check` and a build that renders nothing need every sheet's summary but no sheet;
+    at a thousand sheets, building them all took most of their time.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict = {}
+        self._later: dict = {}
+        self._summaries: dict = {}
+
+    def add(self, key: str, summary: SheetSummary, sheet: Sheet | None = None, build=None) -> None:
+        """Add a sheet, or a function that builds it, under `key` (its id, or its place when the id is taken)."""
+        self._summaries[key] = summary
+        if sheet is not None:
+            self._built[key] = sheet
+        else:
+            self._later[key] = build
+
+    def summary(self, key: str) -> SheetSummary:
+        """A sheet's summary, without building the sheet."""
+        return self._summaries[key]
+
+    def built(self, key: str) -> bool:
+        """True when the sheet has been built (read from its file, or asked for since)."""
+        return key in self._built
+
+    def __contains__(self, key) -> bool:
+        return key in self._summaries  # Mapping's own would build the sheet to find out
+
+    def __getitem__(self, key: str) -> Sheet:
+        if key not in self._built:
+            self._built[key] = self._later.pop(key)()
+        return self._built[key]
+
+    def __iter__(self):
+        return iter(self._summaries)
+
+    def __len__(self) -> int:
+        return len(self._summaries)
+
+
 @dataclass
 class Project:
     """Everything read from one project folder, and what was wrong with it."""
@@ -318,11 +375,13 @@ class Project:
     settings: Settings | None
     actors: dict
     sources: dict
-    sheets: dict
+    sheets: SheetTable
     files: list
     problems: list
     unreadable: list = field(default_factory=list)  # record files that could not be parsed at all
     legacy: list = field(default_factory=list)  # (mapping node, text) of texts with translations in the YAML
+    fingerprint: str | None = None  # the settings and shared records every sheet's checks read, when cacheable
+    hashes: dict = field(default_factory=dict)  # SHA-256 of each record and PO file as it was read, by path
 
     @property
     def locale_dirs(self) -> tuple:

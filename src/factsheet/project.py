@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import difflib
+import functools
+import gc
+import hashlib
 from pathlib import Path
 
 from . import model as m
+from . import recordcache
 from .errors import RequestError
 from .problems import Loc, Problem, Problems, Severity
-from .pofiles import attach_translations
+from .pofiles import SHARED, attach_sheet_translations, attach_translations, po_path
 from .validate import Reader, read_actor, read_settings, read_sheet, read_source
 from .yamlio import Map, read_yaml
 
@@ -39,8 +45,8 @@ def record_files(root: Path) -> list[Path]:
 
 
 def outside_link(path: Path, root: Path) -> Problem | None:
-    """A problem when `path` is a symlink (or lies below one) that leads outside the project."""
-    if m.is_inside(path, (root.resolve(),)):
+    """A problem when `path` is a symlink (or lies below one) that leads outside the project (`root`, resolved)."""
+    if m.is_inside(path, (root,)):
         return None
     return Problem(Loc(path, 1, 1), Severity.ERROR, "outside-project",
                    f"this file is a link to {Path(path).resolve()}, outside the project: factsheet reads only files "
@@ -49,12 +55,35 @@ def outside_link(path: Path, root: Path) -> Problem | None:
 
 def load_project(root: str | Path) -> m.Project:
     """Read and validate every record under `root`/factsheets; problems are kept on the project."""
+    with _no_collection():
+        return _load(root)
+
+
+@contextlib.contextmanager
+def _no_collection():
+    """Hold off the cycle collector while records are built.
+
+    Records form trees, never cycles, so a collection finds nothing to free; but a
+    thousand sheets make about a million objects, and the collector, run again and
+    again as they are made, took as long as making them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(root: str | Path) -> m.Project:
     root = Path(root)
     root = find_root(root) if not (root / "factsheets" / SETTINGS_FILE).is_file() else root.resolve()
     problems = Problems()
     files = []
+    inside = root.resolve()
     for path in record_files(root):
-        refused = outside_link(path, root)
+        refused = outside_link(path, inside)
         if refused is None:
             files.append(path)
         else:
@@ -63,37 +92,103 @@ def load_project(root: str | Path) -> m.Project:
         raise ProjectNotFound(f"{root / 'factsheets' / SETTINGS_FILE} leads outside the project: copy the file in")
     settings = _load_settings(files[0], problems)
     source_language = settings.source_language if settings else "en"
-    reader = Reader(problems, source_language, legacy=[])
     default_languages = settings.all_languages if settings else (source_language,)
+    targets = tuple(lang for lang in default_languages if lang != source_language)
+    context = f"{source_language}\0{','.join(default_languages)}"
     actors: dict = {}
     sources: dict = {}
-    sheets: dict = {}
+    sheets = m.SheetTable()
     ids: dict = {}
-    unreadable = []
+    unreadable, legacy, fresh, attached, hashes = [], [], [], set(), {}
+    stamps = recordcache.FileHashes(root)
+    # What every sheet's checks read: the settings, and the files of actors and sources (added below).
+    shared = hashlib.sha256(str(stamps.of(files[0])).encode())
     for path in files[1:]:
-        before = len(problems.items)
-        tree = read_yaml(path, problems)
-        if tree is None or any(p.code == "yaml-syntax" for p in problems.items[before:]):
-            unreadable.append(path)  # what it defines may be missing: references into it are not reported one by one
-        if tree is None:
-            continue
-        if not isinstance(tree, Map):
-            problems.error(tree.loc, "wrong-type", f"expected a mapping with one of the keys {', '.join(TOP_LEVEL)}")
-            continue
+        digest = stamps.of(path)
+        key = recordcache.key_for(digest, context) if digest and len(digest) == 64 else None
+        if key:
+            hashes[path] = digest
+        reread = functools.partial(_reread_sheet, path, root, source_language, default_languages, targets)
+        outcome = recordcache.recall(key, path, root, reread, stamps) if key else None
+        cacheable = outcome is not None
+        if outcome is None:
+            reader = Reader(Problems(), source_language, legacy=[])
+            outcome, readable = _read_records(path, reader, default_languages, targets, root, stamps)
+            legacy += reader.legacy
+            if not readable:
+                unreadable.append(path)  # what it defines may be missing: references into it are not reported one by one
+            elif key and not reader.legacy and _unchanged(path, digest):
+                fresh.append((key, path, outcome))
+                cacheable = True
+        elif outcome.summary is not None:
+            attached.update(root / name for name in outcome.catalogs)
+        fingerprint = hashlib.sha256(f"{key}\0{sorted(outcome.catalogs.items())}".encode()).hexdigest() \
+            if cacheable else None
+        hashes.update({root / name: digest for name, digest in outcome.catalogs.items()
+                       if digest and len(digest) == 64})
+        if outcome.actors or outcome.sources or outcome.summary is None:
+            if fingerprint is None:
+                shared = None  # a shared file that cannot be cached: every sheet is checked afresh
+            elif shared is not None:
+                shared.update(fingerprint.encode())
+        problems.items.extend(outcome.problems)
+        for actor in outcome.actors:
+            _keep(actor, actors, ids, problems, "actor")
+        for source in outcome.sources:
+            _keep(source, sources, ids, problems, "source")
+        if outcome.summary is not None:
+            _keep_sheet(outcome, sheets, ids, problems, fingerprint)
+    project = m.Project(root, settings, actors, sources, sheets, files, problems.items, unreadable, legacy,
+                        shared.hexdigest() if shared is not None else None, hashes)
+    _report_legacy(legacy, problems)
+    attach_translations(project, problems, skip=attached)
+    damaged = {p.loc.path for p in problems.items if p.code == "bad-translation-file"}
+    for key, path, outcome in fresh:  # stored with the translations just attached
+        if not any(root / name in damaged for name in outcome.catalogs):
+            recordcache.remember(key, outcome, path)
+    stamps.save()
+    return project
+
+
+def _unchanged(path: Path, digest: str) -> bool:
+    """True when the file still has the content `digest` names: one saved again while being read is not cached."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    except OSError:
+        return False
+
+
+def _reread_sheet(path: Path, root: Path, source_language: str, default_languages: tuple, targets: tuple) -> m.Sheet:
+    """A sheet read again from its file, with its translations: when its cache entry went missing after loading."""
+    reader = Reader(Problems(), source_language, legacy=[])
+    sheet = _read_records(path, reader, default_languages, targets, root, recordcache.FileHashes(root))[0].sheet
+    attach_sheet_translations(root, sheet, targets, Problems())
+    return sheet
+
+
+def _read_records(path: Path, reader: Reader, default_languages: tuple, targets: tuple, root: Path,
+                  stamps: recordcache.FileHashes) -> tuple[recordcache.Outcome, bool]:
+    """Read one record file's actors, sources and sheet, with the problems found in it; and whether it could be read."""
+    problems = reader.problems
+    tree = read_yaml(path, problems)
+    readable = tree is not None and not any(p.code == "yaml-syntax" for p in problems.items)
+    actors, sources, sheet = [], [], None
+    if tree is not None and not isinstance(tree, Map):
+        problems.error(tree.loc, "wrong-type", f"expected a mapping with one of the keys {', '.join(TOP_LEVEL)}")
+    elif tree is not None:
         _check_top_level(tree, problems)
-        for index, node in enumerate(_list(tree, "actors", problems), 1):
-            _keep(read_actor(reader, node, f"actor {index}"), actors, ids, problems, "actor")
-        for index, node in enumerate(_list(tree, "sources", problems), 1):
-            _keep(read_source(reader, node, f"source {index}"), sources, ids, problems, "source")
+        actors = [read_actor(reader, node, f"actor {index}") for index, node in enumerate(_list(tree, "actors", problems), 1)]
+        sources = [read_source(reader, node, f"source {index}")
+                   for index, node in enumerate(_list(tree, "sources", problems), 1)]
         if tree.get("sheet") is not None:
             sheet = read_sheet(reader, tree.get("sheet"), "sheet", default_languages)
-            _keep(sheet, sheets, ids, problems, "sheet")
-            if sheet is not None:
-                _register_inner_ids(sheet, ids, problems)
-    project = m.Project(root, settings, actors, sources, sheets, files, problems.items, unreadable, reader.legacy)
-    _report_legacy(reader.legacy, problems)
-    attach_translations(project, problems)
-    return project
+    # The PO files whose translations these records will carry: the sheet's own, or the shared ones.
+    name = sheet.id if sheet is not None and sheet.id else SHARED
+    catalogs = {po_path(Path(), language, name).as_posix(): stamps.of(po_path(root, language, name), follow=False)
+                for language in targets}
+    kept = lambda records: [record for record in records if record is not None]  # noqa: E731
+    summary = summarise(sheet) if sheet is not None else None
+    return recordcache.Outcome(kept(actors), kept(sources), sheet, summary, problems.items, catalogs), readable
 
 
 def _report_legacy(legacy: list, problems: Problems) -> None:
@@ -160,10 +255,26 @@ def _claim_id(ident: str, loc: Loc, what: str, ids: dict, problems: Problems) ->
     return True
 
 
-def _register_inner_ids(sheet: m.Sheet, ids: dict, problems: Problems) -> None:
-    for record, what in inner_records(sheet):
-        if record.id:
-            _claim_id(record.id, record.loc, what, ids, problems)
+def _keep_sheet(outcome: recordcache.Outcome, table: m.SheetTable, ids: dict, problems: Problems,
+                fingerprint: str | None) -> None:
+    """Store a sheet (or what builds it) under its id, claiming its id and those of the records inside it."""
+    summary = dataclasses.replace(outcome.summary, fingerprint=fingerprint)
+    if summary.id and _claim_id(summary.id, summary.loc, "sheet", ids, problems):
+        key = summary.id
+    else:
+        key = f"{summary.loc.path}:{summary.loc.line}"
+    table.add(key, summary, outcome.sheet, outcome.build)
+    for ident, what, line, column in summary.inner_ids:
+        _claim_id(ident, Loc(summary.loc.path, line, column), what, ids, problems)
+
+
+def summarise(sheet: m.Sheet) -> m.SheetSummary:
+    """The summary of a sheet that its table keeps (see model.SheetTable)."""
+    actors, sources = records_used(sheet)
+    inner = tuple((record.id, kind, record.loc.line, record.loc.column) for record, kind in inner_records(sheet)
+                  if record.id)
+    return m.SheetSummary(sheet.id, sheet.loc, tuple(sheet.languages), tuple(sorted(actors)), tuple(sorted(sources)),
+                          inner)
 
 
 def inner_records(sheet: m.Sheet):
