@@ -104,6 +104,12 @@ def edit_one_fact(root: Path) -> None:
     path.write_text(edited, encoding="utf-8")
 
 
+def after_an_edit(args: list[str], env: dict, root: Path) -> tuple[float, int]:
+    """Edit one fact, then time one command in a fresh process."""
+    edit_one_fact(root)
+    return run(args, env, root)
+
+
 def warm_edit(root: Path, jobs: int) -> float:
     """A one-fact edit rebuilt by a process that has built before, as `factsheet watch` does."""
     from factsheet.builder import build, warm_up
@@ -136,19 +142,11 @@ def measure_builds(root: Path, jobs: int, repeat: int) -> dict:
         cold.append(run(build, env, root))
     figures["cold build, cache from an earlier run"] = best(cold)
     figures["no-op rebuild"] = best([run(build, env, root) for _ in range(repeat)])
-    edits = []
-    for _ in range(repeat):
-        edit_one_fact(root)
-        edits.append(run(build, env, root))
-    figures["one-fact edit rebuild"] = best(edits)
+    figures["one-fact edit rebuild"] = best([after_an_edit(build, env, root) for _ in range(repeat)])
     figures["one-fact edit rebuild in a warm process (factsheet watch)"] = (warm_edit(root, jobs), 0)
     check = [py, "-m", "factsheet", "check", "-C", str(root)]
     figures["check"] = best([run(check, env, root) for _ in range(repeat)])
-    edited_checks = []
-    for _ in range(repeat):
-        edit_one_fact(root)
-        edited_checks.append(run(check, env, root))
-    figures["check after a one-fact edit"] = best(edited_checks)
+    figures["check after a one-fact edit"] = best([after_an_edit(check, env, root) for _ in range(repeat)])
     sizes = [p.stat().st_size for p in out.glob("*.pdf")]
     plain_out = Path(tempfile.mkdtemp(prefix="fs-plain-"))
     plain = []
