@@ -262,19 +262,30 @@ def test_an_edition_number_in_the_sheet_is_a_warning_saying_where_editions_are_n
     assert f"{SHEET_PATH}:" in line and "warning" in line and "'factsheet publish' numbers and dates editions" in line
 
 
-def test_a_full_card_leaves_out_its_legend_rather_than_fail_when_a_correction_needs_the_room(tmp_path):
+WITHDRAW_OBSERVERS = ("          attribution: unnamed-observers\n          key: true\n",
+                      "          attribution: unnamed-observers\n          key: true\n"
+                      "          withdrawn: {date: 2025-07-02, note: The article gives no source for this view.}\n")
+RAISE_TOLL = ("value: {more_than: 6000}", "value: {more_than: 6500}")
+
+
+@pytest.mark.parametrize(("edits", "changes_block"), [
+    ([WITHDRAW_OBSERVERS], True),  # leaving out the legend makes room
+    ([WITHDRAW_OBSERVERS, RAISE_TOLL], False),  # then the Changes block too; the marks stay
+], ids=["a withdrawal", "a withdrawal and a changed value"])
+def test_a_full_card_leaves_out_its_optional_blocks_rather_than_fail(tmp_path, edits, changes_block):
     root = tmp_path / "repo"
     for folder in ("factsheets", "translations", "templates", "editions"):
         shutil.copytree(REPO_ROOT / folder, root / folder)
     sheet = root / "factsheets/sheets/kursk-casualties.yaml"
-    sheet.write_text(sheet.read_text(encoding="utf-8").replace(
-        "          attribution: unnamed-observers\n          key: true\n",
-        "          attribution: unnamed-observers\n          key: true\n"
-        "          withdrawn: {date: 2025-07-02, note: The article gives no source for this view.}\n"), encoding="utf-8")
+    for old, new in edits:
+        sheet.write_text(sheet.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     result = build(validated(load_project(root)), sheets=["kursk-casualties"], templates=["card"])
     pages = {output.language: output.pages for output in result.outputs}
     assert pages == {"en": 1, "ko": 1, "ru": 1, "uk": 1}
     russian = page_text(root / "out" / "kursk-casualties.ru.card.pdf")
-    assert "Отозвано 2 июля 2025 г." in russian and "ИЗМЕНЕНИЯ С 30 ИЮНЯ 2025 Г." in russian
-    assert "Насколько надёжно каждое утверждение?" not in russian  # the legend made room
-    assert "How sure is each statement?" in page_text(root / "out" / "kursk-casualties.en.card.pdf")
+    assert "Отозвано 2 июля 2025 г." in russian  # a correction is never left out
+    assert "Насколько надёжно каждое утверждение?" not in russian  # the legend made room first
+    assert ("ИЗМЕНЕНИЯ С 30 ИЮНЯ 2025 Г." in russian) is changes_block
+    assert "ОБНОВЛЕНО" in russian or len(edits) == 1
+    english = page_text(root / "out" / "kursk-casualties.en.card.pdf")
+    assert "How sure is each statement?" in english and "CHANGES SINCE 30 JUNE 2025" in english

@@ -73,17 +73,16 @@ def render_sheet(sheet: ResolvedSheet, template: Template, build_id: str, timest
     section (or the timeline, or the sources) starts the last page instead, so that
     page carries a fair share; the first arrangement that does so is kept. When the
     sheet needs more pages than the template allows, the blocks the template marks
-    drop_when_full are left out, if that makes it fit.
+    drop_when_full are left out one by one, the last listed first, until it fits.
     """
     fonts = Fonts(template, script_of(sheet.language))
     fonts.check_glyphs(sheet.texts())
     rendered, fill, blocks = _render(sheet, template, fonts, build_id, timestamp)
-    if rendered.pages > template.max_pages and any(block.drop_when_full for block in template.blocks):
-        kept = replace(template, blocks=tuple(block for block in template.blocks if not block.drop_when_full))
-        shorter = _render(sheet, kept, fonts, build_id, timestamp)
-        if shorter[0].pages <= template.max_pages:
-            rendered, fill, blocks = shorter
-            template = kept
+    droppable = [block for block in template.blocks if block.drop_when_full]
+    while rendered.pages > template.max_pages and droppable:
+        dropped = droppable.pop()
+        template = replace(template, blocks=tuple(block for block in template.blocks if block is not dropped))
+        rendered, fill, blocks = _render(sheet, template, fonts, build_id, timestamp)
     if rendered.pages > 1 and fill < REMNANT:
         for back in range(1, blocks + 1):
             moved, moved_fill, _ = _render(sheet, template, fonts, build_id, timestamp, break_before=blocks - back)
