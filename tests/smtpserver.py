@@ -86,14 +86,19 @@ class SmtpServer:
         self.handler = handler or Handler()
         self.port = free_port()
         self.controller = CountingController(self.handler, hostname=HOST, port=self.port, **smtp_kwargs)
+        self.running = False
 
     def start(self) -> "SmtpServer":
         self.controller.start()
         self.controller.connections = 0  # start() opened one connection of its own to check the server is up
+        self.running = True
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        """Stop the server (again is fine: a test may stop it mid-run to play a server that dies)."""
+        if self.running:
+            self.controller.stop()
+            self.running = False
 
     def __enter__(self) -> "SmtpServer":
         return self.start()

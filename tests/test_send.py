@@ -8,10 +8,15 @@ import datetime as dt
 import email
 import email.policy
 import functools
+import hashlib
 import json
+import os
 import re
 import shutil
 import ssl
+import subprocess
+import sys
+import textwrap
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,7 +34,7 @@ from factsheet.mail.config import SmtpConfigError, smtp_settings
 from factsheet.mail.headers import BadAddress, UnsafeHeader, check_address, check_header_value
 from factsheet.mail.ledger import Ledger
 from factsheet.mail.recipients import load_recipients
-from factsheet.mail.send import LEDGER, SendRefused, send
+from factsheet.mail.send import LEDGER, AnotherSend, SendRefused, exclusive, send
 from factsheet.checks import validated
 from factsheet.i18n import translator
 from factsheet.project import load_project
@@ -509,7 +514,7 @@ def test_refuses_a_missing_pdf(root, server):
     with pytest.raises(SendRefused, match=r"treaty-anniversary\.ru\.card\.pdf is missing.*factsheet build"):
         run(root, server.port)
     result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env_for(server.port))
-    assert result.exit_code == 1
+    assert result.exit_code == 5  # refused before sending
     assert "is missing" in result.output
     assert server.connections == 0 and server.messages == []
 
@@ -800,3 +805,113 @@ def test_check_recipients_accepts_the_documented_example(root):
     result = invoke(["check", "-C", str(root), "--recipients", str(REPO_ROOT / "docs" / "recipients.example.yaml")])
     assert result.exit_code == 0, result.output
     assert "error" not in result.output.replace("0 errors", "")
+
+
+# --- 15. runs a desk can trust: one at a time, no PDF changed under a body, a stop when the server goes ---
+
+
+def test_a_second_send_refuses_and_names_the_first(root, server):
+    with exclusive(root / "out" / "mail"):
+        with pytest.raises(AnotherSend, match=rf"another send is running .*process {os.getpid()}, started "):
+            run(root, server.port)
+        result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env_for(server.port))
+    assert result.exit_code == 5 and "another send is running" in result.output
+    assert server.connections == 0 and server.messages == []
+    assert states(run(root, server.port)) == dict.fromkeys(ADDRESSES, "sent")  # the lock went with the first run
+
+
+def test_two_sends_started_together_deliver_each_message_once(root, server):
+    command = [sys.executable, "-m", "factsheet", "send", "-C", str(root), "--recipients", str(root / "recipients.yaml")]
+    environment = {**os.environ, **env_for(server.port)}
+    runs = [subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outputs = [process.communicate(timeout=120)[0].decode() for process in runs]
+    assert sorted(process.returncode for process in runs) in ([0, 0], [0, 5]), outputs
+    assert server.count_by_address() == dict.fromkeys(ADDRESSES, 1)
+
+
+def test_a_pdf_rebuilt_during_a_send_is_never_attached_to_a_body_written_for_the_old_one(root, server, monkeypatch):
+    manifest = read_manifest(root / "out")
+    changed = root / "out" / "kursk-casualties.ru.pdf"  # only Ivan's message carries it, and he comes after Minji
+    real = send_module.SmtpTransport.send
+
+    def rebuild_after_the_first(transport, message, address):
+        reply = real(transport, message, address)
+        if address == ADDRESSES[0]:
+            changed.write_bytes(changed.read_bytes().replace(b"%%EOF", b"%%EOF\n% rebuilt\n"))
+        return reply
+
+    monkeypatch.setattr(send_module.SmtpTransport, "send", rebuild_after_the_first)
+    report = run(root, server.port)
+    assert states(report)["ivan@example.org"] == "failed"
+    assert "kursk-casualties.ru.pdf changed after this send began" in {o.address: o.detail for o in report.outcomes}[
+        "ivan@example.org"]
+    for message in server.messages:  # every PDF that went out is the one the manifest named when the run began
+        for part in parse(message.content).iter_attachments():
+            assert hashlib.sha256(part.get_content()).hexdigest() == manifest[part.get_filename()]["sha256"]
+    assert Ledger(root / "out" / "mail" / LEDGER).state(
+        next(e["key"] for e in ledger_events(root) if e["recipient"] == "minji@example.org")) == "sent"
+    assert not any(e["recipient"] == "ivan@example.org" for e in ledger_events(root))  # still due, not unknown
+
+
+def test_a_server_that_dies_mid_run_stops_the_run_and_the_rest_is_not_attempted(root, servers):
+    server = servers()
+    sleeps = []
+
+    def stop_after_the_first(outcome):
+        if outcome.state == "sent":
+            server.stop()
+
+    report = run(root, server.port, sleeps=sleeps, progress=stop_after_the_first)
+    assert [o.state for o in report.outcomes] == ["sent", "failed", "not attempted", "not attempted"]
+    assert "is not answering" in report.stopped and report.exit_code() == 4
+    assert sum(sleeps) < 10  # one reader's retries, not every remaining reader's
+    assert "Stopped early, 2 not attempted" in report.summary()
+    saved = json.loads(report.report_path.read_text(encoding="utf-8"))
+    assert saved["counts"]["sent"] == 1 and saved["counts"]["not attempted"] == 2 and saved["stopped"]
+
+
+class RefusesSessionAfterOne(Handler):
+    """Accepts one message, then answers every MAIL FROM with 530: the session is refused."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.messages:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        return "250 OK"
+
+
+def test_a_session_refused_mid_run_stops_the_run_at_once(root, servers):
+    server = servers(RefusesSessionAfterOne())
+    sleeps = []
+    report = run(root, server.port, sleeps=sleeps)
+    assert [o.state for o in report.outcomes] == ["sent", "failed", "not attempted", "not attempted"]
+    assert "530" in report.stopped and sleeps == []  # no retry can help a refused session
+
+
+def test_every_run_leaves_a_json_report_and_the_cli_prints_where(root, server):
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml")], env_for(server.port))
+    assert result.exit_code == 0, result.output
+    [path] = (root / "out" / "mail" / "runs").glob("*.json")
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert report["counts"]["sent"] == 4 and [o["address"] for o in report["outcomes"]] == ADDRESSES
+    assert f"Report: {path}" in result.output or path.name in result.output
+
+
+def test_each_message_is_dated_when_it_is_made(root, server, monkeypatch):
+    ticks = iter(range(0, 1000, 7))  # seven seconds pass between one message and the next
+    monkeypatch.setattr(send_module.time, "monotonic", lambda: float(next(ticks)))
+    run(root, server.port)
+    dates = [parse(message.content)["Date"] for message in server.messages]
+    assert len(set(dates)) == len(dates) == 4
+
+
+def test_a_reader_with_no_language_is_an_error_not_silently_skipped(root):
+    path = root / "readers.yaml"
+    path.write_text(textwrap.dedent("""\
+        recipients:
+          - name: Nobody
+            address: nobody@example.org
+            languages: []
+        """), encoding="utf-8")
+    _, problems = load_recipients(path, load_project(root))
+    assert [(p.code, p.loc.line) for p in problems] == [("no-language", 4)]

@@ -387,7 +387,8 @@ def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets:
         say(f"Wrote {report.count('written')} messages to {display_path(report.mail_dir, Path.cwd())}/; sent nothing.")
     else:
         say(report.summary())
-    sys.exit(EXIT_PROBLEMS if report.count("failed") or report.count("unknown") else EXIT_OK)
+    say(f"Report: {display_path(report.report_path, Path.cwd())}", err=True)
+    sys.exit(report.exit_code())
 
 
 def _recipients(project, path: Path | None):

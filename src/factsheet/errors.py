@@ -9,6 +9,8 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the input has errors, or a delivery failed or is unknown
 EXIT_USAGE = 2  # a bad option, or a request for something the project does not have
 EXIT_ENVIRONMENT = 3  # files cannot be read or written, a worker process died, a mail server cannot be used
+EXIT_STOPPED = 4  # send stopped early: the server went down or refused the session; the rest was not attempted
+EXIT_REFUSED = 5  # send refused before sending: PDFs missing or out of date, or another send running
 EXIT_INTERNAL = 70  # a bug in factsheet (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130  # Ctrl-C
 

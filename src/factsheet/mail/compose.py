@@ -25,6 +25,10 @@ from .headers import check_header_value
 from .recipients import Recipient
 
 
+class AttachmentChanged(Exception):
+    """A PDF no longer has the bytes the manifest named when the run began (a build ran meanwhile)."""
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A built PDF chosen for a recipient."""
@@ -145,10 +149,13 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
                             + "".join(html_parts) + "</body></html>\n", subtype="html")
     message.make_mixed()
     for item in delivery.attachments:
-        if ("pdf", item.file) not in memo:  # encode each PDF once per run, not once per recipient
+        if ("pdf", item.file) not in memo:  # read and encode each PDF once per run, not once per recipient
+            data = (out_dir / item.file).read_bytes()
+            if hashlib.sha256(data).hexdigest() != item.sha256:  # the body was written from the records it was built from
+                raise AttachmentChanged(f"{item.file} changed after this send began (a build ran?): nothing sent to "
+                                        "this reader; run send again to send the new version")
             part = MIMEPart(policy=SMTP)
-            part.set_content((out_dir / item.file).read_bytes(), maintype="application", subtype="pdf",
-                             disposition="attachment", filename=item.file)
+            part.set_content(data, maintype="application", subtype="pdf", disposition="attachment", filename=item.file)
             memo["pdf", item.file] = part
         message.attach(memo["pdf", item.file])
     message["Content-Language"] = delivery.language  # after the body: set_content() clears Content-* headers

@@ -76,6 +76,10 @@ def _read_all(node: Seq, project: m.Project, problems: Problems) -> list[Recipie
                                "each reader appears once; merge the two entries")
                 continue
             seen[key] = item.get("address").loc
+        listed = item.get("languages")
+        if isinstance(listed, Seq) and not listed.items:
+            problems.error(listed.loc, "no-language",
+                           f"{owner}: lists no language, so would get nothing: give at least one, like [en]")
         for code in values["languages"] or ():
             if code not in known_languages:
                 problems.error(item.get("languages").loc, "unknown-language",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -11,22 +15,28 @@ from typing import Callable
 
 from .. import model as m
 from ..checks import ValidProject
-from ..errors import EnvironmentProblem, FactsheetError, InputError, RequestError
+from ..errors import (EXIT_ENVIRONMENT, EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_STOPPED, EnvironmentProblem, FactsheetError, InputError,
+                      RequestError, printable)
 from ..problems import Problems
-from ..builder import InputHasher, combined_hash, plan, read_manifest, repair_output
+from ..builder import InputHasher, atomic_write, combined_hash, plan, read_manifest, repair_output
 from ..templates import TemplateError, load_template
-from .compose import Delivery, compose, plan_delivery
+from .compose import AttachmentChanged, Delivery, compose, plan_delivery
 from .config import MailSettings, SmtpSettings
 from .headers import UnsafeHeader
 from .ledger import SENT, UNKNOWN, Ledger
 from .recipients import Recipient
-from .transport import PermanentFailure, SmtpTransport, TransientFailure, TransportError
+from .transport import PermanentFailure, ServerGone, SmtpTransport, TransientFailure, TransportError
 
 LEDGER = "ledger.jsonl"
+LOCK = "send.lock"
+NOT_ATTEMPTED = "not attempted"
+RUNS = "runs"  # out/mail/runs/<time>.json: one report per run
 
 
 class SendRefused(FactsheetError):
     """Nothing was sent: the PDFs are missing or out of date, or the settings are incomplete."""
+
+    exit_code = EXIT_REFUSED
 
     def __init__(self, message: str) -> None:
         super().__init__(f"Nothing sent: {message}")
@@ -34,6 +44,14 @@ class SendRefused(FactsheetError):
 
 class ServerUnavailable(SendRefused, EnvironmentProblem):
     """Nothing was sent: the mail server cannot be reached or refused the session."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
+class AnotherSend(SendRefused):
+    """Nothing was sent: another `send` is running on the same output folder."""
+
+
 
 
 @dataclass
@@ -52,15 +70,33 @@ class SendReport:
     outcomes: list = field(default_factory=list)
     connections: int = 0
     mail_dir: Path | None = None
+    stopped: str = ""  # why the run stopped early (the server went away), or ""
+    report_path: Path | None = None
 
     def count(self, state: str) -> int:
         """How many recipients ended in `state`."""
         return sum(1 for o in self.outcomes if o.state == state)
 
     def summary(self) -> str:
-        """One line: sent, skipped, failed, unknown."""
-        return (f"Sent {self.count('sent')}, skipped {self.count('skipped')} (already sent), "
+        """One line: sent, skipped, failed, unknown, and not attempted when the run stopped."""
+        line = (f"Sent {self.count('sent')}, skipped {self.count('skipped')} (already sent), "
                 f"failed {self.count('failed')}, unknown {self.count('unknown')}.")
+        if self.stopped:
+            line += f" Stopped early, {self.count(NOT_ATTEMPTED)} not attempted: {self.stopped}"
+        return line
+
+    def exit_code(self) -> int:
+        """0 all delivered (or already), 1 some failed or unknown, 4 stopped early (see README, Sending)."""
+        if self.stopped:
+            return EXIT_STOPPED
+        return EXIT_PROBLEMS if self.count("failed") or self.count("unknown") else EXIT_OK
+
+    def to_json(self, started: dt.datetime, dry_run: bool) -> dict:
+        """The run as a report: when, every recipient's outcome, the counts and why it stopped."""
+        states = ("sent", "skipped", "failed", "unknown", NOT_ATTEMPTED, "written", "none")
+        return {"started": started.isoformat(), "dry_run": dry_run, "stopped": self.stopped or None,
+                "connections": self.connections, "counts": {state: self.count(state) for state in states},
+                "outcomes": [{"address": o.address, "state": o.state, "detail": o.detail} for o in self.outcomes]}
 
 
 def verify_outputs(project: m.Project, out_dir: Path, templates: set[str]) -> dict:
@@ -97,6 +133,31 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@contextlib.contextmanager
+def exclusive(mail_dir: Path):
+    """Hold out/mail/send.lock for the run; a second `send` on the same output refuses and names this one.
+
+    The lock is the operating system's (flock), so it is released however the run ends.
+    """
+    mail_dir.mkdir(parents=True, exist_ok=True)
+    handle = (mail_dir / LOCK).open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = printable(handle.read().strip()[:200]) or "another process"
+            raise AnotherSend(f"another send is running on {mail_dir.parent} ({holder}): wait for it to end, "
+                              "then run send again (it sends only what is still due)") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}, started {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
 def eml_name(index: int, address: str) -> str:
     """A safe file name for a dry-run message."""
     return f"{index:04d}-{re.sub(r'[^a-z0-9]+', '-', address.lower()).strip('-')[:60]}.eml"
@@ -124,6 +185,20 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
     templates = {r.template or project.settings.template for r in recipients}
     manifest = verify_outputs(project, out_dir, templates)
     mail_dir = out_dir / "mail"
+    with exclusive(mail_dir):
+        report = _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_run, resend, sheets, now,
+                           rate, sleep, retries, backoff, progress)
+    runs = mail_dir / RUNS
+    runs.mkdir(parents=True, exist_ok=True)
+    report.report_path = runs / f"{now:%Y%m%dT%H%M%S}Z-{os.getpid()}.json"
+    atomic_write(report.report_path, (json.dumps(report.to_json(now, dry_run), indent=2, ensure_ascii=False)
+                                      + "\n").encode())
+    return report
+
+
+def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_run, resend, sheets, now, rate, sleep,
+              retries, backoff, progress) -> SendReport:
+    """The run itself, under the lock: one delivery after another, until all are done or the server goes away."""
     ledger = Ledger(mail_dir / LEDGER)
     report = SendReport(mail_dir=mail_dir)
     transport = None if dry_run else SmtpTransport(smtp, retries=retries, backoff=backoff, sleep=sleep)
@@ -138,10 +213,22 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
         try:
             transport.open()  # before any intent is recorded: a server we cannot or must not use gets nothing
         except (TransportError, TransientFailure) as exc:
+            ledger.close()
             raise ServerUnavailable(str(exc)) from None
+    started = time.monotonic()
     try:
         for index, delivery in enumerate(deliveries, 1):
-            outcome = _deliver(project, delivery, mail, out_dir, now, ledger, transport, dry_run, resend, index, mail_dir, memo)
+            if report.stopped:
+                report.outcomes.append(Outcome(delivery.recipient.address, NOT_ATTEMPTED, "the run stopped before it"))
+                continue
+            # Each message is dated when it is made, not when the run began.
+            moment = now + dt.timedelta(seconds=time.monotonic() - started)
+            try:
+                outcome = _deliver(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, index,
+                                   mail_dir, memo)
+            except ServerGone as exc:
+                report.stopped = str(exc)
+                outcome = Outcome(delivery.recipient.address, "failed", str(exc))
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)
@@ -195,6 +282,8 @@ def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, tr
         message = compose(project, delivery, mail, out_dir, now, memo)
     except UnsafeHeader as exc:
         return Outcome(address, "failed", str(exc))
+    except AttachmentChanged as exc:  # nothing recorded: the reader stays due for the next run
+        return Outcome(address, "failed", str(exc))
     if dry_run:
         mail_dir.mkdir(parents=True, exist_ok=True)
         path = mail_dir / eml_name(index, address)
@@ -207,6 +296,9 @@ def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, tr
     except PermanentFailure as exc:
         ledger.record(delivery.key, "failed", recipient=address, code=exc.code, error=str(exc))
         return Outcome(address, "failed", str(exc))
+    except ServerGone as exc:
+        ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
+        raise
     except (TransientFailure, TransportError) as exc:
         ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
         return Outcome(address, "failed", str(exc))

@@ -24,6 +24,14 @@ class TransientFailure(Exception):
     """The message could not be handed over after every retry (connection trouble or 4xx replies)."""
 
 
+class ServerGone(TransientFailure):
+    """The server is down, or refuses the whole session: no later message of this run can get through."""
+
+
+# Replies that speak for the session, not the message: 421 the service is closing, 530 authentication required.
+SESSION_REFUSALS = (421, 530)
+
+
 class TransportError(Exception):
     """A problem with the connection itself that no retry can fix (TLS not offered, bad certificate, login refused)."""
 
@@ -120,13 +128,15 @@ class SmtpTransport:
 
     def send(self, message: EmailMessage, recipient: str) -> str:
         """Hand one message over; return the server's reply, or raise PermanentFailure or TransientFailure."""
-        last = ""
+        last, unreachable = "", False
         for attempt in range(self.retries + 1):
             if attempt:
                 self.sleep(min(self.backoff * 2 ** (attempt - 1), 60.0))
             try:
                 if self.connection is None:
+                    unreachable = True  # until the connection is made
                     self.connect()
+                unreachable = False
                 refused = self.connection.send_message(message, to_addrs=[recipient])
                 if refused:
                     code, text = refused[recipient]
@@ -144,6 +154,10 @@ class SmtpTransport:
                 self._reset()
                 raise PermanentFailure(code, _reply_text(text)) from None
             except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code in SESSION_REFUSALS:
+                    self._drop()
+                    raise ServerGone(f"{self.settings.host} refused the session: {exc.smtp_code} "
+                                     f"{_reply_text(exc.smtp_error)}") from None
                 if 400 <= exc.smtp_code < 500:
                     last = f"{exc.smtp_code} {_reply_text(exc.smtp_error)}"
                     self._reset()
@@ -154,6 +168,9 @@ class SmtpTransport:
                 last = f"connection: {exc.__class__.__name__}: {exc}"
                 self._drop()
                 continue
+        if unreachable:  # the last attempt could not even connect: the server is down
+            raise ServerGone(f"{self.settings.host}:{self.settings.port} is not answering after "
+                             f"{self.retries + 1} attempts; last: {last}")
         raise TransientFailure(f"gave up after {self.retries + 1} attempts; last: {last}")
 
     def _reset(self) -> None:
