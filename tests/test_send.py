@@ -263,12 +263,14 @@ def test_each_recipient_gets_one_message_in_their_language(root, server):
             assert resolved.title.text in subject
             for body in (plain, rich):
                 assert resolved.title.text in body
-                assert resolved.summary.text in body
                 assert file in body
+                for fact in resolved.bottom_line:  # the PDF's opening panel: each takeaway with its status
+                    assert fact.text.text.replace("\u00a0", " ") in body.replace("\u00a0", " ")
+                    assert fact.status_label.upper() in body
             key_claims = [c for f in resolved.figures if f.key for c in f.claims]
             for claim in key_claims:
                 for body in (plain, rich):
-                    assert claim.value_text in body
+                    assert claim.value_text in body and claim.status_label.upper() in body
                     assert resolved.labels["according_to"].format(who=claim.attribution) in body
 
 
@@ -289,8 +291,9 @@ def test_subjects_and_bodies_are_in_each_language(root, server):
                 assert contrast.title.text in plain and contrast.meaning.text in plain
                 for side in contrast.sides:
                     for claim in side.claims:
-                        assert f"{side.label.text}: {claim.value_text}" in plain
+                        assert f"[{claim.status_label.upper()}] {claim.value_text} · {side.label.text}" in plain
                         assert resolved.labels["according_to"].format(who=claim.attribution) in plain
+                assert resolved.labels["contrast_note"] in plain  # two quantities, said to be two
         if language != "en":
             assert not any(word in plain for word in ("Hello", "Key figures", "According to", "Attached"))
     assert "기준 브리핑" in str(received["minji@example.org"]["Subject"])
@@ -915,3 +918,47 @@ def test_a_reader_with_no_language_is_an_error_not_silently_skipped(root):
         """), encoding="utf-8")
     _, problems = load_recipients(path, load_project(root))
     assert [(p.code, p.loc.line) for p in problems] == [("no-language", 4)]
+
+
+def test_a_disputed_figure_is_marked_disputed_in_the_message_never_left_as_two_facts(project):
+    from factsheet.mail.body import Body
+    from factsheet.templates import load_template
+
+    project.replace("factsheets/sheets/s.yaml", "      disputed: true\n", "      disputed: true\n      key: true\n")
+    loaded = load_project(project.root)
+    resolved = resolve_sheet(loaded, loaded.sheets["bridge"], "en")
+    body = Body(load_template(REPO_ROOT / "templates", "briefing").colours, "en")
+    body.sheet(resolved, None, "Attached: bridge.en.pdf")
+    plain = "\n".join(body.text).replace("\u00a0", " ")
+    assert "[CLAIMED] at most 6 weeks · Expected length of the closure (disputed); According to Riverton" in plain
+    assert "10–12 weeks · Expected length of the closure (disputed); According to Old Town" in plain
+    assert "disputed" in html_text(body.page()) and "<script" not in body.page()
+
+
+def test_a_translation_that_fell_back_to_english_is_marked_and_said_so(root, server):
+    path = root / "factsheets" / "sheets" / "kursk-casualties.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Only four or five coffins were shown, while reports",
+                                 "Only four or five coffins were ever shown, while reports", 1), encoding="utf-8")
+    build(validated(load_project(root)))
+    run(root, server.port, only=["minji@example.org"])
+    [message] = server.messages
+    plain = parse(message.content).get_body(("plain",)).get_content()
+    t = translator("ko")
+    assert "Only four or five coffins were ever shown" in plain and "†" in plain
+    assert t.ngettext("{n} text is not yet translated and is shown in the original language, marked †.",
+                      "{n} texts are not yet translated and are shown in the original language, marked †.", 1) in plain
+    assert t.gettext("This translation has not yet been reviewed by a person.") in plain
+
+
+def test_markup_in_a_record_reaches_the_html_part_as_text(project):
+    from factsheet.mail.body import Body
+    from factsheet.templates import load_template
+
+    project.replace("factsheets/sheets/s.yaml", "The council closed the Old Bridge after an inspection.",
+                    "<img src=x onerror=alert(1)> & <b>closed</b>")
+    loaded = load_project(project.root)
+    body = Body(load_template(REPO_ROOT / "templates", "briefing").colours, "en")
+    body.sheet(resolve_sheet(loaded, loaded.sheets["bridge"], "en"), None, "Attached: bridge.en.pdf")
+    page = body.page()
+    assert "<img" not in page and "<b>closed" not in page and "&lt;img src=x onerror=alert(1)&gt; &amp;" in page

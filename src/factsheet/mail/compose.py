@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
@@ -16,10 +15,13 @@ from babel import Locale
 
 from .. import model as m
 from ..builder import output_name
+from ..editions import as_edition, editions
 from ..i18n import format_partial_date, translator
 from ..resolve import date_locale, typography_for
 from ..languages import locale_id
 from ..resolve import organisation_name, resolve_sheet
+from ..templates import load_template
+from .body import Body
 from .config import MailSettings
 from .headers import check_header_value
 from .recipients import Recipient
@@ -103,30 +105,31 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
     t = translator(delivery.language, project.locale_dirs)
     sheets = []
     for item in delivery.attachments:
-        if ("sheet", item.sheet, item.language) not in memo:
-            memo["sheet", item.sheet, item.language] = resolve_sheet(project, project.sheets[item.sheet], item.language)
+        if ("sheet", item.sheet, item.language) not in memo:  # as its PDF has it: edition line, changes, marks
+            resolved = resolve_sheet(project, project.sheets[item.sheet], item.language)
+            memo["sheet", item.sheet, item.language] = as_edition(project, resolved, editions(project.root, item.sheet))
         sheets.append((item, memo["sheet", item.sheet, item.language]))
+    if "colours" not in memo:
+        memo["colours"] = load_template(project.root / "templates", project.settings.template,
+                                        project.readable_roots()).colours
     latest = max((project.sheets[item.sheet].as_of for item in delivery.attachments), default=None)
     titles = "; ".join(resolved.title.text for _, resolved in sheets)
     subject = t.ngettext("Briefing as of {date}: {titles}", "{n} briefings as of {date}: {titles}", len(sheets),
                          date=format_partial_date(latest, date_locale(typography_for(project, delivery.language), t))
                          if latest else "", titles=titles)
-    text_parts, html_parts = [t.gettext("Hello {name},", name=recipient.name), ""], \
-        [f"<p>{html.escape(t.gettext('Hello {name},', name=recipient.name))}</p>"]
-    intro = t.ngettext("Here is the latest briefing.", "Here are the latest {n} briefings.", len(sheets))
-    text_parts += [intro, ""]
-    html_parts.append(f"<p>{html.escape(intro)}</p>")
+    body = Body(memo["colours"], delivery.language)
+    body.paragraph(t.gettext("Hello {name},", name=recipient.name))
+    body.paragraph(t.ngettext("Here is the latest briefing.", "Here are the latest {n} briefings.", len(sheets)))
     for item, resolved in sheets:
-        block, markup = _sheet_section(item, resolved, t)
-        text_parts += block
-        html_parts.append(markup)
-    desk = organisation_name(project, delivery.language)
-    text_parts += ["--", desk]
-    html_parts.append(f"<hr><p>{html.escape(desk)}</p>")
+        note = None
+        if item.language != item.wanted:
+            note = t.gettext("This briefing is not available in {wanted}; it is attached in {language}.",
+                             wanted=_language_name(item.wanted, t.language),
+                             language=_language_name(item.language, t.language))
+        body.sheet(resolved, note, t.gettext("Attached: {file}", file=item.file))
+    body.paragraph(f"-- {organisation_name(project, delivery.language)}")
     if mail.list_unsubscribe:
-        note = t.gettext("To stop receiving these briefings: {link}", link=mail.list_unsubscribe)
-        text_parts.append(note)
-        html_parts.append(f"<p><small>{html.escape(note)}</small></p>")
+        body.paragraph(t.gettext("To stop receiving these briefings: {link}", link=mail.list_unsubscribe), "font-size:12px")
 
     message = EmailMessage(policy=SMTP)
     headers = {
@@ -144,9 +147,8 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
         for part in (value.display_name, value.addr_spec) if isinstance(value, Address) else (value,):
             check_header_value(str(part), f"the {name} header")
         message[name] = value
-    message.set_content("\n".join(text_parts) + "\n")
-    message.add_alternative(f"<!DOCTYPE html><html lang=\"{html.escape(delivery.language)}\"><body>"
-                            + "".join(html_parts) + "</body></html>\n", subtype="html")
+    message.set_content("\n".join(body.text).rstrip("\n") + "\n")
+    message.add_alternative(body.page(), subtype="html")
     message.make_mixed()
     for item in delivery.attachments:
         if ("pdf", item.file) not in memo:  # read and encode each PDF once per run, not once per recipient
@@ -160,53 +162,3 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
         message.attach(memo["pdf", item.file])
     message["Content-Language"] = delivery.language  # after the body: set_content() clears Content-* headers
     return message
-
-
-def _sheet_section(item: Attachment, resolved, t) -> tuple[list[str], str]:
-    """Plain-text lines and HTML for one attached sheet: title, date, summary, key figures, fallback note."""
-    lines = [resolved.title.text, resolved.labels["as_of"].format(date=resolved.as_of), "", resolved.summary.text]
-    markup = [f"<h2>{html.escape(resolved.title.text)}</h2>",
-              f"<p><em>{html.escape(resolved.labels['as_of'].format(date=resolved.as_of))}</em></p>",
-              f"<p>{html.escape(resolved.summary.text)}</p>"]
-    if item.language != item.wanted:
-        note = t.gettext("This briefing is not available in {wanted}; it is attached in {language}.",
-                         wanted=_language_name(item.wanted, t.language), language=_language_name(item.language, t.language))
-        lines.insert(0, f"[{note}]")
-        markup.insert(0, f"<p><strong>{html.escape(note)}</strong></p>")
-    if resolved.corrections:
-        lines += ["", resolved.labels["corrections"] + ":"]
-        markup.append(f"<h3>{html.escape(resolved.labels['corrections'])}</h3><ul>")
-        for entry in resolved.corrections:
-            line = f"{entry.label}: {entry.subject.text} — {entry.note.text}"
-            lines.append(f"- {line}")
-            markup.append(f"<li><strong>{html.escape(entry.label)}</strong>: {html.escape(entry.subject.text)}<br>"
-                          f"{html.escape(entry.note.text)}</li>")
-        markup.append("</ul>")
-    for contrast in resolved.contrasts:
-        # Two quantities side by side, never as rival estimates of one number.
-        lines += ["", contrast.title.text + ":"]
-        markup.append(f"<h3>{html.escape(contrast.title.text)}</h3><ul>")
-        for side in contrast.sides:
-            for claim in side.claims:
-                who = resolved.labels["according_to"].format(who=claim.attribution)
-                line = f"{side.label.text}: {claim.value_text} ({who}, {claim.as_of})"
-                lines.append(f"- {line}")
-                markup.append(f"<li>{html.escape(line)}</li>")
-        lines.append(f"{resolved.labels['contrast_note']}. {contrast.meaning.text}")
-        markup.append(f"</ul><p><em>{html.escape(resolved.labels['contrast_note'])}.</em> "
-                      f"{html.escape(contrast.meaning.text)}</p>")
-    figures = [f for f in resolved.figures if f.key]
-    if figures:
-        lines += ["", resolved.labels["key_figures"] + ":"]
-        markup.append(f"<h3>{html.escape(resolved.labels['key_figures'])}</h3><ul>")
-        for figure in figures:
-            for claim in figure.claims:
-                who = resolved.labels["according_to"].format(who=claim.attribution)
-                line = f"{figure.label.text}: {claim.value_text} ({who}, {claim.as_of})"
-                lines.append(f"- {line}")
-                markup.append(f"<li>{html.escape(line)}</li>")
-        markup.append("</ul>")
-    attached = t.gettext("Attached: {file}", file=item.file)
-    lines += ["", attached, "", ""]
-    markup.append(f"<p>{html.escape(attached)}</p>")
-    return lines, "".join(markup)
