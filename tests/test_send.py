@@ -34,11 +34,12 @@ from factsheet.mail.config import SmtpConfigError, smtp_settings
 from factsheet.mail.headers import BadAddress, UnsafeHeader, check_address, check_header_value
 from factsheet.mail.ledger import Ledger
 from factsheet.mail.recipients import load_recipients
-from factsheet.mail.send import LEDGER, AnotherSend, SendRefused, exclusive, send
+from factsheet.mail.send import LEDGER, AnotherSend, SendRefused, exclusive, send, settle
 from factsheet.checks import validated
-from factsheet.i18n import translator
+from factsheet.editions import publish
+from factsheet.i18n import format_partial_date, translator
 from factsheet.project import load_project
-from factsheet.resolve import resolve_sheet
+from factsheet.resolve import date_locale, resolve_sheet, typography_for
 from smtpserver import HOST, Authenticator, Handler, SmtpServer, free_port
 
 NOW = dt.datetime(2025, 7, 1, 9, 30, tzinfo=dt.timezone.utc)
@@ -84,11 +85,10 @@ EDIT_NEW = "For the first time, state television aired footage purportedly showi
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """The shipped project (without its archive), built once: every sheet, language and template."""
+    """The shipped project (without its archive) at its published edition 1, built once: every sheet, language and template."""
     root = tmp_path_factory.mktemp("built") / "desk"
-    shutil.copytree(REPO_ROOT / "factsheets", root / "factsheets")
-    shutil.copytree(REPO_ROOT / "translations", root / "translations")
-    shutil.copytree(REPO_ROOT / "templates", root / "templates")
+    for folder in ("factsheets", "translations", "templates", "editions"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
     build(validated(load_project(root)))
     return root
 
@@ -437,7 +437,7 @@ def test_crash_after_hand_over_is_unknown_and_not_resent(root, server):
     report = run(root, server.port)
     assert states(report) == {"minji@example.org": "skipped", "olena@example.org": "unknown",
                               "ivan@example.org": "sent", "sam@example.org": "sent"}
-    assert "--resend" in next(o.detail for o in report.outcomes if o.address == "olena@example.org")
+    assert "--settle olena@example.org=sent" in next(o.detail for o in report.outcomes if o.address == "olena@example.org")
     assert server.count_by_address() == Counter(ADDRESSES)
 
     again = run(root, server.port)
@@ -480,26 +480,45 @@ def test_crash_after_a_torn_ledger_line_still_leaves_the_intent_readable(root, s
 # --- 7-8. what is due, and refusing stale PDFs ----------------------------------------------
 
 
-def test_changed_sheet_is_due_again_only_for_its_readers(root, server):
+def publish_and_build(root: Path) -> None:
+    """What a desk does after an edit: publish the next edition, then build it."""
+    publish(validated(load_project(root)), None, dt.date(2025, 7, 2))
+    build(validated(load_project(root)))
+
+
+def test_an_update_reaches_only_the_readers_of_the_changed_sheet_with_only_that_sheet(root, server):
     run(root, server.port)
     old = {a: parse(m.content) for a, m in by_address(server).items()}
     edit_fact(root)
     build(validated(load_project(root)))
+    with pytest.raises(SendRefused, match=r"kursk-deployment\.\w+.*not published .*run 'factsheet publish'"):
+        run(root, server.port)  # a draft is never sent
+    publish_and_build(root)
 
     report = run(root, server.port)
     assert states(report) == {"minji@example.org": "sent", "olena@example.org": "sent",
                               "ivan@example.org": "skipped", "sam@example.org": "skipped"}
     assert server.count_by_address() == Counter({"minji@example.org": 2, "olena@example.org": 2,
                                                  "ivan@example.org": 1, "sam@example.org": 1})
-    newest = {}
-    for message in server.messages[4:]:
-        newest[message.rcpt_tos[0]] = parse(message.content)
-    for address, file in (("minji@example.org", "kursk-deployment.ko.pdf"),
-                          ("olena@example.org", "kursk-deployment.uk.card.pdf")):
+    newest = {message.rcpt_tos[0]: parse(message.content) for message in server.messages[4:]}
+    for address, file, language in (("minji@example.org", "kursk-deployment.ko.pdf", "ko"),
+                                    ("olena@example.org", "kursk-deployment.uk.card.pdf", "uk")):
         parts = {p.get_filename(): p.get_content() for p in newest[address].iter_attachments()}
         previous = {p.get_filename(): p.get_content() for p in old[address].iter_attachments()}
+        assert list(parts) == [file]  # only the sheet that changed
         assert parts[file] == (root / "out" / file).read_bytes() != previous[file]
         assert str(newest[address]["Message-ID"]) != str(old[address]["Message-ID"])
+        t = translator(language)
+        project = load_project(root)
+        sheet = project.sheets["kursk-deployment"]
+        date = format_partial_date(sheet.as_of, date_locale(typography_for(project, language), t))
+        expected = t.ngettext("Updated briefing as of {date}: {titles}", "{n} updated briefings as of {date}: {titles}",
+                              1, date=date, titles=resolve_sheet(project, sheet, language).title.text)
+        assert str(newest[address]["Subject"]) == expected  # every space kept (Python's folding used to drop one)
+        plain = newest[address].get_body(("plain",)).get_content()
+        heading = t.gettext("Changes since {date}").split("{date}")[0].strip().upper()
+        assert heading in plain.upper() and t.gettext("Updated").upper() in plain  # what changed, first; marked
+    assert states(run(root, server.port)) == dict.fromkeys(ADDRESSES, "skipped")  # each change goes once
 
 
 def test_refuses_pdfs_older_than_their_inputs(root, server):
@@ -940,7 +959,7 @@ def test_a_translation_that_fell_back_to_english_is_marked_and_said_so(root, ser
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("Only four or five coffins were shown, while reports",
                                  "Only four or five coffins were ever shown, while reports", 1), encoding="utf-8")
-    build(validated(load_project(root)))
+    publish_and_build(root)
     run(root, server.port, only=["minji@example.org"])
     [message] = server.messages
     plain = parse(message.content).get_body(("plain",)).get_content()
@@ -962,3 +981,28 @@ def test_markup_in_a_record_reaches_the_html_part_as_text(project):
     body.sheet(resolve_sheet(loaded, loaded.sheets["bridge"], "en"), None, "Attached: bridge.en.pdf")
     page = body.page()
     assert "<img" not in page and "<b>closed" not in page and "&lt;img src=x onerror=alert(1)&gt; &amp;" in page
+
+
+@pytest.mark.parametrize("arrived", [True, False], ids=["it arrived", "it did not"])
+def test_an_unknown_delivery_is_settled_by_the_desk(root, server, arrived):
+    with crash_on_sent("olena@example.org"):
+        run(root, server.port)
+    assert states(run(root, server.port))["olena@example.org"] == "unknown"
+    result = invoke(["send", "-C", str(root), "--settle", f"olena@example.org={'sent' if arrived else 'unsent'}"])
+    assert result.exit_code == 0 and "olena@example.org: " in result.output
+    received = server.count_by_address()["olena@example.org"]
+    after = run(root, server.port)
+    assert states(after)["olena@example.org"] == ("skipped" if arrived else "sent")
+    assert server.count_by_address()["olena@example.org"] == received + (0 if arrived else 1)
+    with pytest.raises(Exception, match="no delivery to olena@example.org has an unknown outcome"):
+        settle(validated(load_project(root)), {"olena@example.org": True})
+
+
+def test_resend_takes_addresses_and_sheets(root, server):
+    run(root, server.port)
+    result = invoke(["send", "-C", str(root), "--recipients", str(root / "recipients.yaml"), "--resend",
+                     "minji@example.org", "--sheet", "treaty-anniversary"], env_for(server.port))
+    assert result.exit_code == 0, result.output
+    [again] = server.messages[4:]
+    assert again.rcpt_tos == ("minji@example.org",)
+    assert attachment_names(parse(again.content)) == ["treaty-anniversary.ko.pdf"]  # that reader, that sheet, nobody else

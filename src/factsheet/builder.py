@@ -72,6 +72,8 @@ class Output:
     sha256: str
     input_hash: str
     inputs: dict = field(default_factory=dict)
+    edition: int = 0  # the edition this PDF is (or, when not published, the next one)
+    published: bool = False  # what its latest edition recorded: `send` sends nothing else
 
 
 @dataclass(frozen=True)
@@ -612,7 +614,8 @@ def _render_task(index: int) -> tuple:
                               f"or use a longer template")
     safe_output_path(shared["staging"], job.filename).write_bytes(rendered.data)
     return index, Output(job.filename, job.sheet.id, job.language, job.template, rendered.pages, len(rendered.data),
-                         hashlib.sha256(rendered.data).hexdigest(), task.input_hash, task.inputs)
+                         hashlib.sha256(rendered.data).hexdigest(), task.input_hash, task.inputs,
+                         resolved.edition_number, resolved.published)
 
 
 JOURNAL = ".commit.json"

@@ -343,11 +343,15 @@ def translations_migrate(project_dir: Path) -> None:
               help="Recipients file (default: mail.recipients in settings.yaml).")
 @click.option("--dry-run", is_flag=True, help="Write each message as an .eml file under out/mail/ and send nothing.")
 @click.option("--sheet", "sheets", multiple=True, metavar="SHEET", help="Only these sheets (repeatable).")
-@click.option("--resend", is_flag=True, help="Send again messages the ledger records as sent or unknown.")
+@click.option("--resend", multiple=True, metavar="ADDRESS|all",
+              help="Send these readers (or all) everything they read again, whatever the ledger records (repeatable).")
+@click.option("--settle", multiple=True, metavar="ADDRESS=sent|unsent",
+              help="Record whether a delivery whose outcome is unknown arrived (sent) or not (unsent, due again); "
+                   "sends nothing (repeatable).")
 @click.option("--rate", type=click.FloatRange(min=0.1), default=None, metavar="N", help="At most N messages per minute.")
 @click.option("--allow-insecure", is_flag=True, help="Allow FACTSHEET_SMTP_SECURITY=none to a host that is not loopback.")
-def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets: tuple, resend: bool, rate: float | None,
-         allow_insecure: bool) -> None:
+def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets: tuple, resend: tuple, settle: tuple,
+         rate: float | None, allow_insecure: bool) -> None:
     """Email each recipient their briefings in their language, exactly once.
 
     Needs up-to-date PDFs (run build first). SMTP settings come from
@@ -370,16 +374,24 @@ def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets:
     from .mail.send import send as run_send
 
     project = _load(project_dir)
+    if settle:
+        from .mail.send import settle as run_settle
+
+        for line in run_settle(validated(project), _verdicts(settle)):
+            say(line)
+        return
     recipients, recipient_problems = _recipients(project, recipients_file)
     errors = [p for p in run_checks(project) + recipient_problems if p.is_error]
     if errors:
         raise InputError(f"Nothing sent: {len(errors)} error(s).", errors)
     valid = validated(project)
     smtp = None if dry_run else smtp_settings(project.settings.mail, os.environ, allow_insecure)
+    everyone = [address.lower() for address in _split(resend) or []] == ["all"]
     with click.progressbar(length=len(recipients), label="Sending" if not dry_run else "Writing", file=sys.stderr,
                            show_pos=True) as bar:
-        report = run_send(valid, recipients, smtp=smtp, dry_run=dry_run, resend=resend, sheets=list(sheets) or None,
-                          now=dt.datetime.now(dt.timezone.utc), rate=rate, progress=lambda outcome: bar.update(1))
+        report = run_send(valid, recipients, smtp=smtp, dry_run=dry_run, resend=everyone or _split(resend) or False,
+                          sheets=list(sheets) or None, now=dt.datetime.now(dt.timezone.utc), rate=rate,
+                          progress=lambda outcome: bar.update(1))
     for outcome in report.outcomes:
         if outcome.state in ("failed", "unknown"):
             say(f"{outcome.state}: {outcome.address}: {outcome.detail}", err=True)
@@ -389,6 +401,17 @@ def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets:
         say(report.summary())
     say(f"Report: {display_path(report.report_path, Path.cwd())}", err=True)
     sys.exit(report.exit_code())
+
+
+def _verdicts(values: tuple) -> dict:
+    """--settle ADDRESS=sent|unsent, as {address: arrived}."""
+    verdicts = {}
+    for value in values:
+        address, _, verdict = value.rpartition("=")
+        if not address or verdict not in ("sent", "unsent"):
+            raise click.UsageError(printable(f"--settle takes ADDRESS=sent or ADDRESS=unsent, not {value!r}"))
+        verdicts[address] = verdict == "sent"
+    return verdicts
 
 
 def _recipients(project, path: Path | None):

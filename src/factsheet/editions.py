@@ -129,27 +129,51 @@ def as_edition(project: m.Project, sheet: ResolvedSheet, recorded: list[Edition]
     """The sheet as its PDF shows it: its edition line, and what changed since the previous edition, marked and listed."""
     content = seen_by_readers(sheet)
     where = standing(recorded, sheet.language, content)
-    dates = date_locale(typography_for(project, sheet.language), sheet.translator)
-    day = lambda date: format_partial_date(m.PartialDate(date.year, date.month, date.day), dates)  # noqa: E731
-    line = (sheet.labels["edition"].format(number=where.number, date=day(where.date)) if where.date else
+    line = (sheet.labels["edition"].format(number=where.number, date=_day(project, sheet, where.date)) if where.date else
             sheet.labels["draft"].format(number=where.number))
-    before = where.previous.content.get(sheet.language) if where.previous else None
-    if before is None:  # a first edition, or the first in this language: nothing to compare with
-        return replace(sheet, edition=line)
+    sheet = replace(sheet, edition=line, edition_number=where.number, published=where.date is not None)
+    return since(project, sheet, where.previous, content) if where.previous else sheet
+
+
+def since(project: m.Project, sheet: ResolvedSheet, edition: Edition, content: dict | None = None) -> ResolvedSheet:
+    """The sheet with what changed since `edition` marked (NEW, UPDATED) and listed under "Changes since <its date>".
+
+    The PDF counts from the previous edition; a message, from the edition its reader last received.
+    """
+    content = content or seen_by_readers(sheet)
+    before = edition.content.get(sheet.language)
+    unmarked = _unmarked(sheet)
+    if before is None:  # the first edition in this language: nothing to compare with
+        return unmarked
     found = compare(before, content)
     marks = _marks(found, before, content)
     lines = _change_lines(sheet, found, marks, before)
     if not lines:  # only the title or summary changed, which the reader sees as they are
-        return replace(sheet, edition=line)
+        return unmarked
+    heading = sheet.labels["changes_since"].format(date=_day(project, sheet, edition.date))
+    return replace(_marked(sheet, marks), changes=RChanges(heading, lines))
+
+
+def _day(project: m.Project, sheet: ResolvedSheet, date: dt.date) -> str:
+    """A date in the style of the sheet's language."""
+    dates = date_locale(typography_for(project, sheet.language), sheet.translator)
+    return format_partial_date(m.PartialDate(date.year, date.month, date.day), dates)
+
+
+def _unmarked(sheet: ResolvedSheet) -> ResolvedSheet:
+    return _marked(sheet, {}) if sheet.changes else sheet
+
+
+def _marked(sheet: ResolvedSheet, marks: dict) -> ResolvedSheet:
+    """The sheet with each fact and claim marked as `marks` says (and unmarked where it says nothing), no Changes block."""
     mark = lambda record: replace(record, change=marks.get(record.id))  # noqa: E731
     return replace(
-        sheet, edition=line,
+        sheet, changes=None,
         bottom_line=tuple(mark(fact) for fact in sheet.bottom_line),
         sections=tuple(replace(s, facts=tuple(mark(fact) for fact in s.facts)) for s in sheet.sections),
         figures=tuple(replace(f, claims=tuple(mark(c) for c in f.claims)) for f in sheet.figures),
         contrasts=tuple(replace(c, sides=tuple(replace(f, claims=tuple(mark(x) for x in f.claims)) for f in c.sides))
-                        for c in sheet.contrasts),
-        changes=RChanges(sheet.labels["changes_since"].format(date=day(where.previous.date)), lines))
+                        for c in sheet.contrasts))
 
 
 def _marks(found: list[Change], before: dict, after: dict) -> dict:

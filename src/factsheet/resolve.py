@@ -201,6 +201,8 @@ class ResolvedSheet:
     hyphenation: str | None = None  # the pyphen dictionary for this language, from typography.yaml
     bottom_line: tuple = ()  # RFact takeaways for the panel at the top of page 1
     edition: str = ""  # "Edition 1, 30 June 2025": what the reader holds, set from editions/ for a PDF
+    edition_number: int = 0  # the edition it is, or the next one when a draft (set with `edition`)
+    published: bool = False  # True when it is what its latest edition recorded, not a draft
     changes: RChanges | None = None  # what changed since the previous edition, when there was one
 
     def every_figure(self) -> tuple:

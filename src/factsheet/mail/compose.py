@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.policy import SMTP
+from email.policy import SMTP, EmailPolicy
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from babel import Locale
 
 from .. import model as m
 from ..builder import output_name
-from ..editions import as_edition, editions
+from ..editions import as_edition, editions, since
 from ..i18n import format_partial_date, translator
 from ..resolve import date_locale, typography_for
 from ..languages import locale_id
@@ -25,6 +25,23 @@ from .body import Body
 from .config import MailSettings
 from .headers import check_header_value
 from .recipients import Recipient
+
+
+class _UnfoldedSubject(EmailPolicy):
+    """SMTP's policy, except that the subject is kept on one line.
+
+    Python's header folding drops the space at a fold between two encoded words, so a
+    Korean subject arrived as "브리핑1건" for "브리핑 1건". One line (up to 998
+    characters, as RFC 5322 allows) keeps every space.
+    """
+
+    def _fold(self, name, value, *args, **kwargs):
+        if name.lower() == "subject":
+            return EmailPolicy._fold(self.clone(max_line_length=998), name, value, *args, **kwargs)
+        return super()._fold(name, value, *args, **kwargs)
+
+
+POLICY = _UnfoldedSubject() + SMTP
 
 
 class AttachmentChanged(Exception):
@@ -40,6 +57,8 @@ class Attachment:
     file: str
     sha256: str
     wanted: str  # the recipient's first language; differs from `language` after a fallback
+    edition: int = 0  # the edition the PDF is, from the manifest
+    published: bool = False  # False for a draft, which is never sent
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ class Delivery:
     key: str
     message_id: str
     problems: tuple = field(default=())
+    received: dict = field(default_factory=dict)  # sheet -> the edition this reader last received of it (absent: never)
 
 
 def choose_attachments(project: m.Project, recipient: Recipient, manifest: dict) -> tuple[list[Attachment], list[str]]:
@@ -65,7 +85,9 @@ def choose_attachments(project: m.Project, recipient: Recipient, manifest: dict)
         for language in dict.fromkeys(candidates):
             name = output_name(sheet_id, language, template, settings.template)
             if name in manifest:
-                chosen.append(Attachment(sheet_id, language, name, manifest[name]["sha256"], recipient.languages[0]))
+                entry = manifest[name]
+                chosen.append(Attachment(sheet_id, language, name, entry["sha256"], recipient.languages[0],
+                                         entry.get("edition", 0), entry.get("published", False)))
                 break
         else:
             missing.append(output_name(sheet_id, candidates[0] if candidates else settings.source_language, template,
@@ -81,13 +103,21 @@ def delivery_key(address: str, attachments: list[Attachment]) -> str:
     return digest.hexdigest()[:24]
 
 
-def plan_delivery(project: m.Project, recipient: Recipient, manifest: dict, mail: MailSettings) -> Delivery:
-    """Which PDFs a recipient gets, the delivery key and a deterministic Message-ID."""
+def plan_delivery(project: m.Project, recipient: Recipient, manifest: dict, mail: MailSettings,
+                  received: dict | None = None) -> Delivery:
+    """Which PDFs a recipient gets, the delivery key and a deterministic Message-ID.
+
+    Only sheets whose edition is newer than the one `received` says the reader last got are
+    attached: one message per change, carrying only what changed.
+    """
+    received = received or {}
     attachments, missing = choose_attachments(project, recipient, manifest)
-    key = delivery_key(recipient.address, attachments)
+    due = [item for item in attachments if item.edition > received.get(item.sheet, 0) or not item.edition]
+    key = delivery_key(recipient.address, due)
     domain = mail.from_address.rpartition("@")[2]
     problems = tuple(f"{name} has not been built" for name in missing)
-    return Delivery(recipient, recipient.languages[0], tuple(attachments), key, f"<{key}@{domain}>", problems)
+    return Delivery(recipient, recipient.languages[0], tuple(due), key, f"<{key}@{domain}>", problems,
+                    {item.sheet: received[item.sheet] for item in due if item.sheet in received})
 
 
 def _language_name(code: str, in_language: str) -> str:
@@ -108,18 +138,31 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
         if ("sheet", item.sheet, item.language) not in memo:  # as its PDF has it: edition line, changes, marks
             resolved = resolve_sheet(project, project.sheets[item.sheet], item.language)
             memo["sheet", item.sheet, item.language] = as_edition(project, resolved, editions(project.root, item.sheet))
-        sheets.append((item, memo["sheet", item.sheet, item.language]))
+        resolved = memo["sheet", item.sheet, item.language]
+        if item.sheet in delivery.received:  # what changed since the edition this reader last received
+            last = next((e for e in editions(project.root, item.sheet) if e.number == delivery.received[item.sheet]), None)
+            resolved = since(project, resolved, last) if last else resolved
+        sheets.append((item, resolved))
+    updated = bool(delivery.received)
     if "colours" not in memo:
         memo["colours"] = load_template(project.root / "templates", project.settings.template,
                                         project.readable_roots()).colours
     latest = max((project.sheets[item.sheet].as_of for item in delivery.attachments), default=None)
     titles = "; ".join(resolved.title.text for _, resolved in sheets)
-    subject = t.ngettext("Briefing as of {date}: {titles}", "{n} briefings as of {date}: {titles}", len(sheets),
-                         date=format_partial_date(latest, date_locale(typography_for(project, delivery.language), t))
-                         if latest else "", titles=titles)
+    date = format_partial_date(latest, date_locale(typography_for(project, delivery.language), t)) if latest else ""
     body = Body(memo["colours"], delivery.language)
     body.paragraph(t.gettext("Hello {name},", name=recipient.name))
-    body.paragraph(t.ngettext("Here is the latest briefing.", "Here are the latest {n} briefings.", len(sheets)))
+    if updated:
+        subject = t.ngettext("Updated briefing as of {date}: {titles}", "{n} updated briefings as of {date}: {titles}",
+                             len(sheets), date=date, titles=titles)
+        body.paragraph(t.ngettext("Here is the updated briefing: what changed since you last received it is listed "
+                                  "first, and the changed statements are marked.",
+                                  "Here are {n} updated briefings: what changed since you last received each is "
+                                  "listed first, and the changed statements are marked.", len(sheets)))
+    else:
+        subject = t.ngettext("Briefing as of {date}: {titles}", "{n} briefings as of {date}: {titles}", len(sheets),
+                             date=date, titles=titles)
+        body.paragraph(t.ngettext("Here is the latest briefing.", "Here are the latest {n} briefings.", len(sheets)))
     for item, resolved in sheets:
         note = None
         if item.language != item.wanted:
@@ -131,7 +174,7 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
     if mail.list_unsubscribe:
         body.paragraph(t.gettext("To stop receiving these briefings: {link}", link=mail.list_unsubscribe), "font-size:12px")
 
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     headers = {
         "From": Address(display_name=mail.from_name, addr_spec=mail.from_address),
         "To": Address(display_name=recipient.name, addr_spec=recipient.address),

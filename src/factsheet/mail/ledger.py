@@ -31,6 +31,7 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, Entry] = {}
+        self.deliveries: dict[str, tuple[str, dict]] = {}  # key -> (recipient, {sheet: edition}) from its intent
         self._handle = None
         self._load()
 
@@ -47,12 +48,36 @@ class Ledger:
                 continue  # a line cut short by a crash: the event it began never completed
             if kind == "intent":
                 self.entries[key] = Entry(UNKNOWN, event.get("message_id", ""))
+                self._remember(key, event)
             elif kind == "sent":
                 self.entries[key] = Entry(SENT, event.get("reply", ""))
             elif kind == "failed":
                 self.entries[key] = Entry(FAILED, event.get("error", ""))
             elif kind == "resend":
                 self.entries.pop(key, None)
+
+    def _remember(self, key: str, event: dict) -> None:
+        sheets = event.get("sheets")
+        if sheets is None and isinstance(event.get("files"), dict):
+            # Written before editions were recorded: what was sent then counts as each sheet's first edition.
+            sheets = {name.split(".")[0]: 1 for name in event["files"]}
+        if isinstance(event.get("recipient"), str) and isinstance(sheets, dict):
+            self.deliveries[key] = (event["recipient"].lower(), sheets)
+
+    def editions(self, address: str, state: str) -> dict:
+        """The latest edition of each sheet in the deliveries to `address` that are in `state` (sent, or unknown)."""
+        found: dict = {}
+        for key, (recipient, sheets) in self.deliveries.items():
+            if recipient == address.lower() and self.state(key) == state:
+                for sheet, edition in sheets.items():
+                    if isinstance(edition, int):
+                        found[sheet] = max(found.get(sheet, 0), edition)
+        return found
+
+    def unknown(self, address: str) -> list[str]:
+        """The keys of the deliveries to `address` whose outcome was never heard."""
+        return [key for key, (recipient, _) in self.deliveries.items()
+                if recipient == address.lower() and self.state(key) == UNKNOWN]
 
     def state(self, key: str) -> str:
         """sent, failed, unknown, or due (never tried)."""
@@ -82,6 +107,8 @@ class Ledger:
         if event == "intent":
             os.fsync(self._handle.fileno())
         self.entries[key] = Entry({"intent": UNKNOWN, "sent": SENT, "failed": FAILED}.get(event, DUE), "")
+        if event == "intent":
+            self._remember(key, fields)
 
     def close(self) -> None:
         """Sync and close the file."""

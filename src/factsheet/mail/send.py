@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 from .. import model as m
 from ..checks import ValidProject
@@ -164,11 +164,15 @@ def eml_name(index: int, address: str) -> str:
 
 
 def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | None = None,
-         smtp: SmtpSettings | None = None, dry_run: bool = False, resend: bool = False,
+         smtp: SmtpSettings | None = None, dry_run: bool = False, resend: bool | Collection[str] = False,
          sheets: list[str] | None = None, now: dt.datetime, rate: float | None = None,
          sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 1.0,
          progress: Callable[[Outcome], None] | None = None) -> SendReport:
-    """Send (or, with dry_run, write as .eml) one message per recipient of a checked project; the ledger makes it exactly once."""
+    """Send (or, with dry_run, write as .eml) one message per recipient of a checked project; the ledger makes it exactly once.
+
+    A reader gets the sheets whose published edition is newer than the one they last
+    received. `resend` (True, or some addresses) sends those readers everything again.
+    """
     if not isinstance(valid, ValidProject):
         raise TypeError("send() takes a ValidProject: pass factsheet.validated(load_project(root))")
     project = valid.project
@@ -206,9 +210,17 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
     for reader in chosen:
         if reader.sheets == ():  # reads none of the sheets this run was asked to send
             report.outcomes.append(Outcome(reader.address, "none", "reads none of the sheets asked for"))
-    deliveries = [plan_delivery(project, r, manifest, mail) for r in chosen if r.sheets != ()]
+    # Each reader gets only the sheets whose edition is newer than the one they last received.
+    deliveries = [plan_delivery(project, r, manifest, mail, {} if _resending(resend, r.address) else
+                                ledger.editions(r.address, SENT)) for r in chosen if r.sheets != ()]
+    drafts = sorted({item.file for d in deliveries for item in d.attachments if not item.published})
+    if drafts and not dry_run:  # a dry run may preview a draft: its PDFs say so on every page
+        shown = ", ".join(drafts[:5]) + (f" and {len(drafts) - 5} more" if len(drafts) > 5 else "")
+        raise SendRefused(f"{shown} {'is' if len(drafts) == 1 else 'are'} not published (a draft of the next edition): "
+                          "run 'factsheet publish', then 'factsheet build', then send again")
     memo: dict = {}  # resolved sheets and PDF bytes, shared by every message of this run
-    due = [d for d in deliveries if resend or ledger.state(d.key) not in (SENT, UNKNOWN)]
+    due = [d for d in deliveries if d.attachments and (_resending(resend, d.recipient.address)
+                                                       or _blocked(ledger, d) is None)]
     if transport is not None and due:
         try:
             transport.open()  # before any intent is recorded: a server we cannot or must not use gets nothing
@@ -242,6 +254,34 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
     return report
 
 
+def settle(valid: ValidProject, verdicts: dict, out_dir: Path | None = None) -> list[str]:
+    """Record what the desk found out about deliveries whose outcome was unknown, by address.
+
+    True: the message arrived, so it counts as sent. False: it did not, so what it
+    carried is due again at the next run. Returns one line per delivery settled.
+    """
+    if not isinstance(valid, ValidProject):
+        raise TypeError("settle() takes a ValidProject: pass factsheet.validated(load_project(root))")
+    mail_dir = (out_dir or valid.project.root / "out").resolve() / "mail"
+    with exclusive(mail_dir):
+        ledger = Ledger(mail_dir / LEDGER)
+        try:
+            missing = [address for address in verdicts if not ledger.unknown(address)]
+            if missing:
+                raise RequestError(f"no delivery to {', '.join(missing)} has an unknown outcome: nothing to settle")
+            settled = []
+            for address, arrived in verdicts.items():
+                for key in ledger.unknown(address):
+                    if arrived:
+                        ledger.record(key, "sent", recipient=address, reply="settled by the desk: it arrived")
+                    else:
+                        ledger.record(key, "resend", recipient=address)
+                    settled.append(f"{address}: {'counted as sent' if arrived else 'due again at the next send'}")
+        finally:
+            ledger.close()
+    return settled
+
+
 def _check_recipients(project: m.Project, recipients: list[Recipient]) -> None:
     """Refuse recipients that name sheets, languages or templates the project does not have (load_recipients reports these too)."""
     problems = Problems()
@@ -266,18 +306,36 @@ def _restricted(recipient: Recipient, sheets: list[str] | None) -> Recipient:
     return Recipient(recipient.name, recipient.address, recipient.languages, tuple(wanted), recipient.loc, recipient.template)
 
 
+def _resending(resend, address: str) -> bool:
+    """True when this run sends to `address` again whatever the ledger says (--resend all, or --resend ADDRESS)."""
+    return resend is True or (not isinstance(resend, bool) and address.lower() in {a.lower() for a in resend})
+
+
+def _blocked(ledger: Ledger, delivery: Delivery) -> Outcome | None:
+    """Why a delivery must not go now, from the ledger: already sent, or an earlier hand-over whose outcome is unknown."""
+    address = delivery.recipient.address
+    if ledger.state(delivery.key) == SENT:
+        return Outcome(address, "skipped", "already sent")
+    pending = ledger.editions(address, UNKNOWN)
+    if ledger.state(delivery.key) == UNKNOWN or any(item.edition <= pending.get(item.sheet, 0)
+                                                     for item in delivery.attachments):
+        return Outcome(address, "unknown", "an earlier run handed a message over but did not hear the reply; check "
+                                           f"the mailbox, then run send --settle {address}=sent (it arrived) or "
+                                           f"--settle {address}=unsent (send it again)")
+    return None
+
+
 def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, transport, dry_run, resend, index, mail_dir,
              memo: dict) -> Outcome:
     address = delivery.recipient.address
     if not delivery.attachments:
-        return Outcome(address, "failed", "no built PDF for this recipient: " + "; ".join(delivery.problems))
-    state = ledger.state(delivery.key)
-    if not resend and not dry_run:
-        if state == SENT:
-            return Outcome(address, "skipped", "already sent")
-        if state == UNKNOWN:
-            return Outcome(address, "unknown", "an earlier run handed this message over but did not hear the reply; "
-                                               "check the mailbox, then use --resend to send it again")
+        if delivery.problems:
+            return Outcome(address, "failed", "no built PDF for this recipient: " + "; ".join(delivery.problems))
+        return Outcome(address, "skipped", "up to date: has the latest edition of every sheet")
+    if not _resending(resend, address) and not dry_run:
+        blocked = _blocked(ledger, delivery)
+        if blocked is not None:
+            return blocked
     try:
         message = compose(project, delivery, mail, out_dir, now, memo)
     except UnsafeHeader as exc:
@@ -290,7 +348,9 @@ def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, tr
         path.write_bytes(message.as_bytes())
         return Outcome(address, "written", str(path))
     files = {item.file: item.sha256 for item in delivery.attachments}
-    ledger.record(delivery.key, "intent", recipient=address, message_id=delivery.message_id, files=files, time=now.isoformat())
+    editions = {item.sheet: item.edition for item in delivery.attachments}
+    ledger.record(delivery.key, "intent", recipient=address, message_id=delivery.message_id, files=files,
+                  sheets=editions, time=now.isoformat())
     try:
         reply = transport.send(message, address)
     except PermanentFailure as exc:
