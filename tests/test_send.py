@@ -376,15 +376,35 @@ def test_permanent_refusal_fails_one_recipient_and_the_next_run_retries_only_it(
     assert server.count_by_address() == Counter(ADDRESSES)
 
 
-def test_dropped_connection_then_second_run_delivers_each_message_once(root, servers):
+def test_dropped_connection_is_tried_again_at_the_end_of_the_run_and_delivered_once(root, servers):
     server = servers(Handler(drop_at_data=2))
-    first = run(root, server.port, retries=0)
-    assert first.count("failed") == 1 and first.count("sent") == 3
-    assert states(first)[ADDRESSES[1]] == "failed"
+    sleeps = []
+    first = run(root, server.port, retries=0, sleeps=sleeps)
+    assert states(first) == dict.fromkeys(ADDRESSES, "sent")  # the second reader, after the wait
+    assert sleeps == [600.0]  # mail.retry_after_minutes (10 by default), once for the run
     second = run(root, server.port, retries=0)
-    assert states(second)[ADDRESSES[1]] == "sent"
-    assert second.count("sent") == 1 and second.count("skipped") == 3
+    assert second.count("skipped") == 4
     assert server.count_by_address() == Counter(ADDRESSES)  # each address exactly once over both runs
+
+
+def test_greylisting_waits_minutes_within_the_run_and_across_runs(root, servers):
+    """A server that answers 451 until a reader's message comes back minutes later (as greylisting does)."""
+    server = servers(Handler(temporary_data_failures=4))  # the first reader's four quick attempts all get 451
+    sleeps = []
+    report = run(root, server.port, sleeps=sleeps)
+    assert states(report) == dict.fromkeys(ADDRESSES, "sent")
+    assert 600.0 in sleeps and server.count_by_address() == Counter(ADDRESSES)
+
+    server.handler.temporary_data_failures = 100  # a server that keeps deferring: the next run must wait for it
+    publish_and_build_after_edit(root)
+    later = run(root, server.port, sleeps=[])
+    assert {o.state for o in later.outcomes if o.address in ("minji@example.org", "olena@example.org")} == {"deferred"}
+    assert later.exit_code() == 1 and "Deferred 2" in later.summary()
+    server.handler.temporary_data_failures = 0
+    soon = run(root, server.port)  # NOW again: before the retry time, nothing is tried
+    assert {o.state for o in soon.outcomes if o.address == "minji@example.org"} == {"deferred"}
+    assert "not before" in next(o.detail for o in soon.outcomes if o.address == "minji@example.org")
+    assert server.count_by_address()["minji@example.org"] == 1
 
 
 def test_dropped_connection_is_retried_within_the_run(root, servers):
@@ -478,6 +498,12 @@ def test_crash_after_a_torn_ledger_line_still_leaves_the_intent_readable(root, s
 
 
 # --- 7-8. what is due, and refusing stale PDFs ----------------------------------------------
+
+
+def publish_and_build_after_edit(root: Path) -> None:
+    """Edit a fact of the deployment sheet, then publish and build it (its readers: Minji and Olena)."""
+    edit_fact(root)
+    publish_and_build(root)
 
 
 def publish_and_build(root: Path) -> None:

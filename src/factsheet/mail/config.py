@@ -54,6 +54,7 @@ class MailSettings:
     smtp_port: int | None = None
     smtp_security: str | None = None
     smtp_user: str | None = None
+    retry_after_minutes: int = 10  # a message the server asked to try later (4xx: greylisting) is tried again after this
 
 
 def header_field(what: str = "the value"):
@@ -123,7 +124,15 @@ MAIL_FIELDS = {
     "list_unsubscribe": Field(_unsubscribe),
     "recipients": Field(string, hint="path of the recipients file, relative to the project folder"),
     "smtp": Field(_smtp, default={}),
+    "retry_after_minutes": Field(lambda r, n: _minutes(r, n), default=10,
+                                 hint="how long to wait before trying again a message the server deferred"),
 }
+
+
+def _minutes(r: Reader, node: Node) -> int:
+    if not isinstance(node, Scalar) or not re.match(r"^\d{1,4}$", node.value) or not 1 <= int(node.value) <= 1440:
+        raise FieldError("expected a number of minutes from 1 to 1440, like 10", "bad-number")
+    return int(node.value)
 
 
 def read_mail_settings(r: Reader, node: Node) -> MailSettings | None:
@@ -133,7 +142,8 @@ def read_mail_settings(r: Reader, node: Node) -> MailSettings | None:
         return None
     smtp = values["smtp"] or {}
     return MailSettings(values["from_name"], values["from_address"], values["reply_to"], values["list_unsubscribe"],
-                        values["recipients"], smtp.get("host"), smtp.get("port"), smtp.get("security"), smtp.get("user"))
+                        values["recipients"], smtp.get("host"), smtp.get("port"), smtp.get("security"), smtp.get("user"),
+                        values["retry_after_minutes"])
 
 
 class SmtpConfigError(RequestError):

@@ -9,6 +9,7 @@ again unless asked.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class Entry:
 
     state: str
     detail: str = ""
+    retry_at: str | None = None  # for a deferred message (4xx): not tried again before this time (ISO 8601)
 
 
 class Ledger:
@@ -52,7 +54,7 @@ class Ledger:
             elif kind == "sent":
                 self.entries[key] = Entry(SENT, event.get("reply", ""))
             elif kind == "failed":
-                self.entries[key] = Entry(FAILED, event.get("error", ""))
+                self.entries[key] = Entry(FAILED, event.get("error", ""), event.get("retry_at"))
             elif kind == "resend":
                 self.entries.pop(key, None)
 
@@ -78,6 +80,11 @@ class Ledger:
         """The keys of the deliveries to `address` whose outcome was never heard."""
         return [key for key, (recipient, _) in self.deliveries.items()
                 if recipient == address.lower() and self.state(key) == UNKNOWN]
+
+    def retry_at(self, key: str) -> dt.datetime | None:
+        """When a deferred delivery may be tried again, if the server asked to wait."""
+        entry = self.entries.get(key)
+        return dt.datetime.fromisoformat(entry.retry_at) if entry and entry.state == FAILED and entry.retry_at else None
 
     def state(self, key: str) -> str:
         """sent, failed, unknown, or due (never tried)."""
@@ -106,7 +113,8 @@ class Ledger:
         self._handle.flush()
         if event == "intent":
             os.fsync(self._handle.fileno())
-        self.entries[key] = Entry({"intent": UNKNOWN, "sent": SENT, "failed": FAILED}.get(event, DUE), "")
+        self.entries[key] = Entry({"intent": UNKNOWN, "sent": SENT, "failed": FAILED}.get(event, DUE), "",
+                                  fields.get("retry_at"))
         if event == "intent":
             self._remember(key, fields)
 

@@ -30,6 +30,8 @@ from .transport import PermanentFailure, ServerGone, SmtpTransport, TransientFai
 LEDGER = "ledger.jsonl"
 LOCK = "send.lock"
 NOT_ATTEMPTED = "not attempted"
+DEFERRED = "deferred"  # the server answered "try later" (4xx); tried again after mail.retry_after_minutes
+LATER = "the server asked to try later; to be tried again at"
 RUNS = "runs"  # out/mail/runs/<time>.json: one report per run
 
 
@@ -81,6 +83,8 @@ class SendReport:
         """One line: sent, skipped, failed, unknown, and not attempted when the run stopped."""
         line = (f"Sent {self.count('sent')}, skipped {self.count('skipped')} (already sent), "
                 f"failed {self.count('failed')}, unknown {self.count('unknown')}.")
+        if self.count(DEFERRED):
+            line += f" Deferred {self.count(DEFERRED)} (the server asked to try later)."
         if self.stopped:
             line += f" Stopped early, {self.count(NOT_ATTEMPTED)} not attempted: {self.stopped}"
         return line
@@ -89,11 +93,11 @@ class SendReport:
         """0 all delivered (or already), 1 some failed or unknown, 4 stopped early (see README, Sending)."""
         if self.stopped:
             return EXIT_STOPPED
-        return EXIT_PROBLEMS if self.count("failed") or self.count("unknown") else EXIT_OK
+        return EXIT_PROBLEMS if self.count("failed") or self.count("unknown") or self.count(DEFERRED) else EXIT_OK
 
     def to_json(self, started: dt.datetime, dry_run: bool) -> dict:
         """The run as a report: when, every recipient's outcome, the counts and why it stopped."""
-        states = ("sent", "skipped", "failed", "unknown", NOT_ATTEMPTED, "written", "none")
+        states = ("sent", "skipped", "failed", "unknown", DEFERRED, NOT_ATTEMPTED, "written", "none")
         return {"started": started.isoformat(), "dry_run": dry_run, "stopped": self.stopped or None,
                 "connections": self.connections, "counts": {state: self.count(state) for state in states},
                 "outcomes": [{"address": o.address, "state": o.state, "detail": o.detail} for o in self.outcomes]}
@@ -220,7 +224,7 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
                           "run 'factsheet publish', then 'factsheet build', then send again")
     memo: dict = {}  # resolved sheets and PDF bytes, shared by every message of this run
     due = [d for d in deliveries if d.attachments and (_resending(resend, d.recipient.address)
-                                                       or _blocked(ledger, d) is None)]
+                                                       or _blocked(ledger, d, now) is None)]
     if transport is not None and due:
         try:
             transport.open()  # before any intent is recorded: a server we cannot or must not use gets nothing
@@ -228,24 +232,29 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
             ledger.close()
             raise ServerUnavailable(str(exc)) from None
     started = time.monotonic()
+    clock = lambda: now + dt.timedelta(seconds=time.monotonic() - started)  # noqa: E731 (each message dated when made)
     try:
         for index, delivery in enumerate(deliveries, 1):
             if report.stopped:
                 report.outcomes.append(Outcome(delivery.recipient.address, NOT_ATTEMPTED, "the run stopped before it"))
                 continue
-            # Each message is dated when it is made, not when the run began.
-            moment = now + dt.timedelta(seconds=time.monotonic() - started)
-            try:
-                outcome = _deliver(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, index,
-                                   mail_dir, memo)
-            except ServerGone as exc:
-                report.stopped = str(exc)
-                outcome = Outcome(delivery.recipient.address, "failed", str(exc))
+            outcome = _attempt(project, delivery, mail, out_dir, clock(), ledger, transport, dry_run, resend, index,
+                               mail_dir, memo, report)
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)
             if outcome.state == "sent" and rate and index < len(deliveries):
                 sleep(60.0 / rate)
+        deferred = [i for i, o in enumerate(report.outcomes) if o.state == DEFERRED and o.detail.startswith(LATER)]
+        if deferred and not report.stopped:
+            # Greylisting: a server that answered "try later" is tried once more after the wait it needs.
+            sleep(mail.retry_after_minutes * 60.0)
+            by_address = {d.recipient.address: (index, d) for index, d in enumerate(deliveries, 1)}
+            for position in deferred:
+                index, delivery = by_address[report.outcomes[position].address]
+                moment = max(clock(), ledger.retry_at(delivery.key) or clock())  # the wait is over
+                report.outcomes[position] = _attempt(project, delivery, mail, out_dir, moment, ledger, transport,
+                                                     dry_run, resend, index, mail_dir, memo, report)
     finally:
         ledger.close()
         if transport is not None:
@@ -306,16 +315,30 @@ def _restricted(recipient: Recipient, sheets: list[str] | None) -> Recipient:
     return Recipient(recipient.name, recipient.address, recipient.languages, tuple(wanted), recipient.loc, recipient.template)
 
 
+def _attempt(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, index, mail_dir, memo,
+             report: SendReport) -> Outcome:
+    """One delivery; when the server goes away, the report says the run stopped and why."""
+    try:
+        return _deliver(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, index, mail_dir,
+                        memo)
+    except ServerGone as exc:
+        report.stopped = str(exc)
+        return Outcome(delivery.recipient.address, "failed", str(exc))
+
+
 def _resending(resend, address: str) -> bool:
     """True when this run sends to `address` again whatever the ledger says (--resend all, or --resend ADDRESS)."""
     return resend is True or (not isinstance(resend, bool) and address.lower() in {a.lower() for a in resend})
 
 
-def _blocked(ledger: Ledger, delivery: Delivery) -> Outcome | None:
+def _blocked(ledger: Ledger, delivery: Delivery, now: dt.datetime) -> Outcome | None:
     """Why a delivery must not go now, from the ledger: already sent, or an earlier hand-over whose outcome is unknown."""
     address = delivery.recipient.address
     if ledger.state(delivery.key) == SENT:
         return Outcome(address, "skipped", "already sent")
+    retry_at = ledger.retry_at(delivery.key)
+    if retry_at is not None and retry_at > now:
+        return Outcome(address, DEFERRED, f"the server asked to try later; not before {retry_at:%Y-%m-%d %H:%M} UTC")
     pending = ledger.editions(address, UNKNOWN)
     if ledger.state(delivery.key) == UNKNOWN or any(item.edition <= pending.get(item.sheet, 0)
                                                      for item in delivery.attachments):
@@ -333,7 +356,7 @@ def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, tr
             return Outcome(address, "failed", "no built PDF for this recipient: " + "; ".join(delivery.problems))
         return Outcome(address, "skipped", "up to date: has the latest edition of every sheet")
     if not _resending(resend, address) and not dry_run:
-        blocked = _blocked(ledger, delivery)
+        blocked = _blocked(ledger, delivery, now)
         if blocked is not None:
             return blocked
     try:
@@ -359,7 +382,11 @@ def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, tr
     except ServerGone as exc:
         ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
         raise
-    except (TransientFailure, TransportError) as exc:
+    except TransientFailure as exc:  # 4xx after the quick retries: greylisting, or a full mailbox; try again later
+        retry_at = now + dt.timedelta(minutes=mail.retry_after_minutes)
+        ledger.record(delivery.key, "failed", recipient=address, error=str(exc), retry_at=retry_at.isoformat())
+        return Outcome(address, DEFERRED, f"{LATER} {retry_at:%Y-%m-%d %H:%M} UTC ({exc})")
+    except TransportError as exc:
         ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
         return Outcome(address, "failed", str(exc))
     ledger.record(delivery.key, "sent", recipient=address, reply=reply)
