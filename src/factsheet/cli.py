@@ -391,7 +391,8 @@ def send(project_dir: Path, recipients_file: Path | None, dry_run: bool, sheets:
                            show_pos=True) as bar:
         report = run_send(valid, recipients, smtp=smtp, dry_run=dry_run, resend=everyone or _split(resend) or False,
                           sheets=list(sheets) or None, now=dt.datetime.now(dt.timezone.utc), rate=rate,
-                          progress=lambda outcome: bar.update(1))
+                          progress=lambda outcome: bar.update(1),
+                          unsubscribe_secret=os.environ.get("FACTSHEET_UNSUBSCRIBE_SECRET") or None)
     for outcome in report.outcomes:
         if outcome.state in ("failed", "unknown"):
             say(f"{outcome.state}: {outcome.address}: {outcome.detail}", err=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP, EmailPolicy
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from babel import Locale
 
@@ -27,21 +29,23 @@ from .headers import check_header_value
 from .recipients import Recipient
 
 
-class _UnfoldedSubject(EmailPolicy):
-    """SMTP's policy, except that the subject is kept on one line.
+class _Unfolded(EmailPolicy):
+    """SMTP's policy, except that the subject and the unsubscribe link are each kept on one line.
 
     Python's header folding drops the space at a fold between two encoded words, so a
-    Korean subject arrived as "브리핑1건" for "브리핑 1건". One line (up to 998
-    characters, as RFC 5322 allows) keeps every space.
+    Korean subject arrived as "브리핑1건" for "브리핑 1건", and it breaks a long link
+    before its "<". One line (up to 998 characters, as RFC 5322 allows) keeps both whole.
     """
 
+    WHOLE = ("subject", "list-unsubscribe")
+
     def _fold(self, name, value, *args, **kwargs):
-        if name.lower() == "subject":
+        if name.lower() in self.WHOLE:
             return EmailPolicy._fold(self.clone(max_line_length=998), name, value, *args, **kwargs)
         return super()._fold(name, value, *args, **kwargs)
 
 
-POLICY = _UnfoldedSubject() + SMTP
+POLICY = _Unfolded() + SMTP
 
 
 class AttachmentChanged(Exception):
@@ -86,7 +90,7 @@ def choose_attachments(project: m.Project, recipient: Recipient, manifest: dict)
             name = output_name(sheet_id, language, template, settings.template)
             if name in manifest:
                 entry = manifest[name]
-                chosen.append(Attachment(sheet_id, language, name, entry["sha256"], recipient.languages[0],
+                chosen.append(Attachment(sheet_id, language, name, entry["sha256"], recipient.asked or recipient.languages[0],
                                          entry.get("edition", 0), entry.get("published", False)))
                 break
         else:
@@ -124,8 +128,23 @@ def _language_name(code: str, in_language: str) -> str:
     return Locale.parse(locale_id(code)).get_display_name(Locale.parse(locale_id(in_language))) or code
 
 
+def unsubscribe_link(template: str, address: str, secret: str | None) -> str:
+    """The reader's own unsubscribe link: the settings' https URL or mailto address with a token for this reader.
+
+    The token is an HMAC of the address with FACTSHEET_UNSUBSCRIBE_SECRET, which the desk's
+    unsubscribe page checks; a mailto link without a secret names the address itself, which is
+    the reader's to give.
+    """
+    token = hmac.new(secret.encode(), address.lower().encode(), hashlib.sha256).hexdigest()[:32] if secret else None
+    if template.startswith("https://"):
+        if "{token}" in template:
+            return template.replace("{token}", token)
+        return f"{template}{'&' if '?' in template else '?'}token={token}"
+    return f"{template}?subject={quote('unsubscribe ' + (token or address))}"
+
+
 def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir: Path, now: dt.datetime,
-            memo: dict | None = None) -> EmailMessage:
+            memo: dict | None = None, unsubscribe_secret: str | None = None) -> EmailMessage:
     """The message for one delivery: subject and bodies in the recipient's language, PDFs attached.
 
     `memo` keeps resolved sheets and PDF bytes across the messages of one run.
@@ -171,8 +190,10 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
                              language=_language_name(item.language, t.language))
         body.sheet(resolved, note, t.gettext("Attached: {file}", file=item.file))
     body.paragraph(f"-- {organisation_name(project, delivery.language)}")
-    if mail.list_unsubscribe:
-        body.paragraph(t.gettext("To stop receiving these briefings: {link}", link=mail.list_unsubscribe), "font-size:12px")
+    unsubscribe = unsubscribe_link(mail.list_unsubscribe, recipient.address, unsubscribe_secret) \
+        if mail.list_unsubscribe else None
+    if unsubscribe:
+        body.paragraph(t.gettext("To stop receiving these briefings: {link}", link=unsubscribe), "font-size:12px")
 
     message = EmailMessage(policy=POLICY)
     headers = {
@@ -184,8 +205,10 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
     }
     if mail.reply_to:
         headers["Reply-To"] = mail.reply_to
-    if mail.list_unsubscribe:
-        headers["List-Unsubscribe"] = f"<{mail.list_unsubscribe}>"
+    if unsubscribe:
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        if unsubscribe.startswith("https://"):  # RFC 8058: the mailbox provider may unsubscribe with one POST
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     for name, value in headers.items():
         for part in (value.display_name, value.addr_spec) if isinstance(value, Address) else (value,):
             check_header_value(str(part), f"the {name} header")

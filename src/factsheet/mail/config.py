@@ -55,6 +55,7 @@ class MailSettings:
     smtp_security: str | None = None
     smtp_user: str | None = None
     retry_after_minutes: int = 10  # a message the server asked to try later (4xx: greylisting) is tried again after this
+    suppression: str | None = None  # path of the file of addresses never to send to (unsubscribed, bounced)
 
 
 def header_field(what: str = "the value"):
@@ -123,6 +124,7 @@ MAIL_FIELDS = {
     "reply_to": Field(address_field),
     "list_unsubscribe": Field(_unsubscribe),
     "recipients": Field(string, hint="path of the recipients file, relative to the project folder"),
+    "suppression": Field(string, hint="path of a file of addresses never to send to, one per line"),
     "smtp": Field(_smtp, default={}),
     "retry_after_minutes": Field(lambda r, n: _minutes(r, n), default=10,
                                  hint="how long to wait before trying again a message the server deferred"),
@@ -143,7 +145,7 @@ def read_mail_settings(r: Reader, node: Node) -> MailSettings | None:
     smtp = values["smtp"] or {}
     return MailSettings(values["from_name"], values["from_address"], values["reply_to"], values["list_unsubscribe"],
                         values["recipients"], smtp.get("host"), smtp.get("port"), smtp.get("security"), smtp.get("user"),
-                        values["retry_after_minutes"])
+                        values["retry_after_minutes"], values["suppression"])
 
 
 class SmtpConfigError(RequestError):

@@ -42,8 +42,17 @@ def check_address(value: str) -> str:
         raise BadAddress(f"'{value}' is not a plain address: write only the address (name@example.org) and put the name in 'name'")
     if "@" not in value:
         raise BadAddress(f"'{value}' has no '@': write a complete address like name@example.org")
-    if not _ADDRESS.match(value.strip()):
+    local, _, domain = value.strip().rpartition("@")
+    if not local.isascii():
+        raise BadAddress(f"'{value}' has letters outside ASCII before the '@', which needs SMTPUTF8 mail; factsheet "
+                         "sends plain SMTP: use the reader's ASCII address")
+    try:  # an internationalised domain (bücher.example) travels as its ASCII form (xn--bcher-kva.example)
+        domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        raise BadAddress(f"'{value}' has a domain that is not a valid internationalised name") from None
+    address = f"{local}@{domain}"
+    if not _ADDRESS.match(address):
         raise BadAddress(f"'{value}' is not a complete address: write it like name@example.org")
-    return value.strip()
+    return address
 
 

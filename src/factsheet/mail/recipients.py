@@ -10,7 +10,9 @@ from ..problems import Loc, Problem, Problems, sort_problems
 from ..templates import find_template_file
 from ..validate import Field, FieldError, Reader, languages, slug
 from ..yamlio import Map, Node, Scalar, Seq, read_yaml
+from ..errors import printable
 from .config import address_field, header_field
+from .headers import BadAddress, UnsafeHeader, check_address
 
 @dataclass(frozen=True)
 class Recipient:
@@ -22,6 +24,7 @@ class Recipient:
     sheets: tuple | None  # None: every sheet
     loc: Loc
     template: str | None = None
+    asked: str = ""  # their first language as written, when it is not one the project publishes ("ja", "en-GB")
 
 
 def _sheets(r: Reader, node: Node) -> tuple | None:
@@ -41,8 +44,38 @@ RECIPIENT_FIELDS = {
 }
 
 
+def load_suppression(project: m.Project) -> tuple[set, list[Problem]]:
+    """The addresses never to send to (mail.suppression: one per line, # comments), lower-cased; and their problems."""
+    problems = Problems()
+    mail = project.settings.mail if project.settings else None
+    if mail is None or not mail.suppression:
+        return set(), []
+    path = project.root / mail.suppression
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return set(), []  # nobody has unsubscribed yet
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.error(Loc(path, 1, 1), "unreadable", f"cannot read the suppression file: {exc}")
+        return set(), problems.items
+    found = set()
+    for number, line in enumerate(lines, 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            found.add(check_address(text).lower())
+        except (UnsafeHeader, BadAddress) as exc:
+            problems.error(Loc(path, number, line.index(text[0]) + 1), "bad-address",
+                           f"suppression file: {printable(str(exc))}; one address per line")
+    return found, problems.items
+
+
 def load_recipients(path: Path, project: m.Project) -> tuple[list[Recipient], list[Problem]]:
-    """Read and validate a recipients file against the project; return recipients and every problem."""
+    """Read and validate a recipients file against the project; return recipients and every problem.
+
+    A reader on the suppression list is a warning: they are listed but will not be sent to.
+    """
     problems = Problems()
     tree = read_yaml(path, problems)
     recipients: list[Recipient] = []
@@ -54,6 +87,12 @@ def load_recipients(path: Path, project: m.Project) -> tuple[list[Recipient], li
                 if key != "recipients":
                     problems.error(tree.key_locs[key], "unknown-key", f"unknown top-level key '{key}'; a recipients file holds 'recipients'")
             recipients = _read_all(tree.get("recipients"), project, problems)
+    suppressed, bad = load_suppression(project)
+    problems.items.extend(bad)
+    for recipient in recipients:
+        if recipient.address.lower() in suppressed:
+            problems.warning(recipient.loc, "suppressed", f"{recipient.address} is on the suppression list "
+                                                          f"({project.settings.mail.suppression}): never sent to")
     return recipients, sort_problems(problems.items)
 
 
@@ -80,10 +119,18 @@ def _read_all(node: Seq, project: m.Project, problems: Problems) -> list[Recipie
         if isinstance(listed, Seq) and not listed.items:
             problems.error(listed.loc, "no-language",
                            f"{owner}: lists no language, so would get nothing: give at least one, like [en]")
+        published = []
         for code in values["languages"] or ():
-            if code not in known_languages:
-                problems.error(item.get("languages").loc, "unknown-language",
-                               f"{owner}: language '{code}' is not published by the project ({', '.join(known_languages)})")
+            # A regional tag reads the language it belongs to: en-GB gets English, pt-BR Portuguese.
+            match = code if code in known_languages else next(
+                (known for known in known_languages if known == code.split("-")[0]), None)
+            if match is None:
+                problems.warning(item.get("languages").loc, "unpublished-language",
+                                 f"{owner}: language '{code}' is not published by the project "
+                                 f"({', '.join(known_languages)}): they get the next of their languages that is, "
+                                 "or the original, with a line saying so")
+            elif match not in published:
+                published.append(match)
         for sheet in values["sheets"] or ():
             if sheet not in project.sheets:
                 problems.error(item.get("sheets").loc, "unknown-sheet",
@@ -92,5 +139,8 @@ def _read_all(node: Seq, project: m.Project, problems: Problems) -> list[Recipie
         if template and find_template_file(project.root / "templates", f"{template}.yaml") is None:
             problems.error(item.get("template").loc, "unknown-template", f"{owner}: no template '{template}' in templates/")
         if all(values[k] for k in ("name", "address", "languages")):
-            result.append(Recipient(values["name"], address, values["languages"], values["sheets"], values["_loc"], template))
+            first = values["languages"][0]
+            source = project.settings.source_language if project.settings else "en"
+            result.append(Recipient(values["name"], address, tuple(published) or (source,), values["sheets"],
+                                    values["_loc"], template, "" if first.split("-")[0] in published else first))
     return result

@@ -24,12 +24,13 @@ from .compose import AttachmentChanged, Delivery, compose, plan_delivery
 from .config import MailSettings, SmtpSettings
 from .headers import UnsafeHeader
 from .ledger import SENT, UNKNOWN, Ledger
-from .recipients import Recipient
+from .recipients import Recipient, load_suppression
 from .transport import PermanentFailure, ServerGone, SmtpTransport, TransientFailure, TransportError
 
 LEDGER = "ledger.jsonl"
 LOCK = "send.lock"
 NOT_ATTEMPTED = "not attempted"
+SUPPRESSED = "suppressed"  # on the suppression list (mail.suppression): never sent to
 DEFERRED = "deferred"  # the server answered "try later" (4xx); tried again after mail.retry_after_minutes
 LATER = "the server asked to try later; to be tried again at"
 RUNS = "runs"  # out/mail/runs/<time>.json: one report per run
@@ -97,7 +98,7 @@ class SendReport:
 
     def to_json(self, started: dt.datetime, dry_run: bool) -> dict:
         """The run as a report: when, every recipient's outcome, the counts and why it stopped."""
-        states = ("sent", "skipped", "failed", "unknown", DEFERRED, NOT_ATTEMPTED, "written", "none")
+        states = ("sent", "skipped", "failed", "unknown", DEFERRED, NOT_ATTEMPTED, SUPPRESSED, "written", "none")
         return {"started": started.isoformat(), "dry_run": dry_run, "stopped": self.stopped or None,
                 "connections": self.connections, "counts": {state: self.count(state) for state in states},
                 "outcomes": [{"address": o.address, "state": o.state, "detail": o.detail} for o in self.outcomes]}
@@ -171,7 +172,7 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
          smtp: SmtpSettings | None = None, dry_run: bool = False, resend: bool | Collection[str] = False,
          sheets: list[str] | None = None, now: dt.datetime, rate: float | None = None,
          sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 1.0,
-         progress: Callable[[Outcome], None] | None = None) -> SendReport:
+         progress: Callable[[Outcome], None] | None = None, unsubscribe_secret: str | None = None) -> SendReport:
     """Send (or, with dry_run, write as .eml) one message per recipient of a checked project; the ledger makes it exactly once.
 
     A reader gets the sheets whose published edition is newer than the one they last
@@ -190,12 +191,21 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
     if unknown_sheets:
         raise RequestError(f"no sheet named {', '.join(unknown_sheets)} (sheets: {', '.join(project.sheets)})")
     _check_recipients(project, recipients)
+    if (mail.list_unsubscribe or "").startswith("https://") and not unsubscribe_secret:
+        raise SendRefused("mail.list_unsubscribe is an https address, so each reader's link carries a token: set "
+                          "FACTSHEET_UNSUBSCRIBE_SECRET (the key your unsubscribe page checks tokens with)")
+    suppressed, bad = load_suppression(project)
+    if bad:
+        raise InputError(f"Nothing sent: {len(bad)} error(s) in the suppression file.", bad)
     templates = {r.template or project.settings.template for r in recipients}
     manifest = verify_outputs(project, out_dir, templates)
     mail_dir = out_dir / "mail"
     with exclusive(mail_dir):
-        report = _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_run, resend, sheets, now,
-                           rate, sleep, retries, backoff, progress)
+        report = _send_all(project, [r for r in recipients if r.address.lower() not in suppressed], manifest, mail,
+                           out_dir, mail_dir, smtp, dry_run, resend, sheets, now, rate, sleep, retries, backoff, progress,
+                           unsubscribe_secret)
+    report.outcomes[:0] = [Outcome(r.address, SUPPRESSED, "on the suppression list") for r in recipients
+                           if r.address.lower() in suppressed]
     runs = mail_dir / RUNS
     runs.mkdir(parents=True, exist_ok=True)
     report.report_path = runs / f"{now:%Y%m%dT%H%M%S}Z-{os.getpid()}.json"
@@ -205,7 +215,7 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
 
 
 def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_run, resend, sheets, now, rate, sleep,
-              retries, backoff, progress) -> SendReport:
+              retries, backoff, progress, secret) -> SendReport:
     """The run itself, under the lock: one delivery after another, until all are done or the server goes away."""
     ledger = Ledger(mail_dir / LEDGER)
     report = SendReport(mail_dir=mail_dir)
@@ -239,7 +249,7 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
                 report.outcomes.append(Outcome(delivery.recipient.address, NOT_ATTEMPTED, "the run stopped before it"))
                 continue
             outcome = _attempt(project, delivery, mail, out_dir, clock(), ledger, transport, dry_run, resend, index,
-                               mail_dir, memo, report)
+                               mail_dir, memo, report, secret)
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)
@@ -254,7 +264,7 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
                 index, delivery = by_address[report.outcomes[position].address]
                 moment = max(clock(), ledger.retry_at(delivery.key) or clock())  # the wait is over
                 report.outcomes[position] = _attempt(project, delivery, mail, out_dir, moment, ledger, transport,
-                                                     dry_run, resend, index, mail_dir, memo, report)
+                                                     dry_run, resend, index, mail_dir, memo, report, secret)
     finally:
         ledger.close()
         if transport is not None:
@@ -312,15 +322,16 @@ def _restricted(recipient: Recipient, sheets: list[str] | None) -> Recipient:
     if not sheets:
         return recipient
     wanted = [s for s in (recipient.sheets or sheets) if s in sheets]
-    return Recipient(recipient.name, recipient.address, recipient.languages, tuple(wanted), recipient.loc, recipient.template)
+    return Recipient(recipient.name, recipient.address, recipient.languages, tuple(wanted), recipient.loc, recipient.template,
+                     recipient.asked)
 
 
 def _attempt(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, index, mail_dir, memo,
-             report: SendReport) -> Outcome:
+             report: SendReport, secret: str | None) -> Outcome:
     """One delivery; when the server goes away, the report says the run stopped and why."""
     try:
         return _deliver(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, index, mail_dir,
-                        memo)
+                        memo, secret)
     except ServerGone as exc:
         report.stopped = str(exc)
         return Outcome(delivery.recipient.address, "failed", str(exc))
@@ -349,7 +360,7 @@ def _blocked(ledger: Ledger, delivery: Delivery, now: dt.datetime) -> Outcome | 
 
 
 def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, transport, dry_run, resend, index, mail_dir,
-             memo: dict) -> Outcome:
+             memo: dict, secret: str | None) -> Outcome:
     address = delivery.recipient.address
     if not delivery.attachments:
         if delivery.problems:
@@ -360,7 +371,7 @@ def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, tr
         if blocked is not None:
             return blocked
     try:
-        message = compose(project, delivery, mail, out_dir, now, memo)
+        message = compose(project, delivery, mail, out_dir, now, memo, secret)
     except UnsafeHeader as exc:
         return Outcome(address, "failed", str(exc))
     except AttachmentChanged as exc:  # nothing recorded: the reader stays due for the next run
