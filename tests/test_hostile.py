@@ -352,9 +352,8 @@ def test_a_build_killed_while_committing_is_repaired_by_the_next_build(two_langu
 def test_send_repairs_the_manifest_then_refuses_the_old_pdfs(two_language_desk):
     desk, out = two_language_desk, two_language_desk.root / "out"
     _killed_during_commit(desk, renames=1)
-    project = load_project(desk.root)
     with pytest.raises(SendRefused, match="older than its inputs.*factsheet build"):
-        verify_outputs(project, out, {"briefing", "card"})
+        verify_outputs(validated(load_project(desk.root)), out, {"briefing", "card"})
     assert not (out / JOURNAL).exists() and _disagreements(out) == []
 
 

@@ -1102,3 +1102,33 @@ def test_an_https_unsubscribe_link_is_each_readers_own_and_one_click(root, serve
         assert f"https://example.org/unsubscribe?token={token}" in message.get_body(("plain",)).get_content()
         links[address] = token
     assert len(set(links.values())) == len(ADDRESSES)
+
+
+class Pigeon:
+    """Another channel, written against the Transport seam only: it carries every message it is handed."""
+
+    delivers = True
+    connections = 0
+
+    def __init__(self) -> None:
+        self.carried: list = []
+
+    def open(self) -> None:
+        self.connections += 1
+
+    def send(self, message, recipient: str) -> str:
+        self.carried.append((recipient, message))
+        return "carried by pigeon"
+
+    def close(self) -> None:
+        pass
+
+
+def test_another_channel_plugs_into_send_through_the_transport_seam(root):
+    pigeon = Pigeon()
+    project = load_project(root)
+    report = send(validated(project), recipients_of(root, project), transport=pigeon, now=NOW)
+    assert states(report) == dict.fromkeys(ADDRESSES, "sent") and [r for r, _ in pigeon.carried] == ADDRESSES
+    assert {e["reply"] for e in ledger_events(root) if e["event"] == "sent"} == {"carried by pigeon"}
+    again = send(validated(load_project(root)), recipients_of(root), transport=pigeon, now=NOW)
+    assert states(again) == dict.fromkeys(ADDRESSES, "skipped") and len(pigeon.carried) == 4  # the ledger still rules

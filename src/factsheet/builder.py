@@ -364,7 +364,7 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
                 inputs["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
             task = Task(job, inputs, combined_hash(inputs, job))
             entry = previous.get(job.filename)
-            if not force and entry and entry.get("input_hash") == task.input_hash and stamps.intact(job.filename, entry):
+            if not force and _stale(job.filename, entry, task.input_hash, out_dir, stamps) is None:
                 kept.append(entry)
             else:
                 work.append(task)
@@ -392,6 +392,33 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
         raise describe_os_error(exc, "write the PDFs into" if exc.filename else f"write the PDFs into {out_dir}") from None
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     return BuildResult(outputs, out_dir, clock() - started, warnings, skipped=len(kept), removed=removed)
+
+
+def _stale(filename: str, entry: dict | None, input_hash: str, out_dir: Path, stamps: "Stamps") -> str | None:
+    """Why a build would make this PDF again (missing, older than its inputs, not the manifest's bytes), or None."""
+    if entry is None or not (out_dir / filename).is_file():
+        return f"{filename} is missing"
+    if entry.get("input_hash") != input_hash:
+        return f"{filename} is older than its inputs"
+    if not stamps.intact(filename, entry):
+        return f"{filename} does not match the manifest"
+    return None
+
+
+def out_of_date(valid: ValidProject, templates: set, out_dir: Path) -> tuple[dict, list[str]]:
+    """The manifest, and why each PDF of these templates that a build would make again is out of date.
+
+    The build's own test, for those who use its PDFs (send); raises BuildFailed when a template has problems.
+    """
+    project = valid.project
+    if out_dir.is_dir():
+        repair_output(out_dir)  # a build killed while committing left the manifest behind the PDFs
+    manifest = read_manifest(out_dir)
+    loaded = _load_templates(project, set(templates))
+    hasher, stamps = InputHasher(project), Stamps(out_dir)
+    reasons = [_stale(job.filename, manifest.get(job.filename), combined_hash(hasher.inputs(job, loaded[job.template]), job),
+                      out_dir, stamps) for job in plan(project, None, None, sorted(templates))]
+    return manifest, [reason for reason in reasons if reason]
 
 
 @dataclass(frozen=True)

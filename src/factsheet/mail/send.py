@@ -7,7 +7,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +17,14 @@ from ..checks import ValidProject
 from ..errors import (EXIT_ENVIRONMENT, EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_STOPPED, EnvironmentProblem, FactsheetError, InputError,
                       RequestError, printable)
 from ..problems import Problems
-from ..builder import InputHasher, atomic_write, combined_hash, plan, read_manifest, repair_output
-from ..templates import TemplateError, load_template
+from ..builder import BuildFailed, atomic_write, out_of_date
 from .compose import AttachmentChanged, Delivery, compose, plan_delivery
 from .config import MailSettings, SmtpSettings
 from .headers import UnsafeHeader
 from .ledger import SENT, UNKNOWN, Ledger
 from .recipients import Recipient, load_suppression
-from .transport import PermanentFailure, ServerGone, SmtpTransport, TransientFailure, TransportError
+from .transport import (OutboxTransport, PermanentFailure, ServerGone, SmtpTransport, TransientFailure, Transport,
+                        TransportError)
 
 LEDGER = "ledger.jsonl"
 LOCK = "send.lock"
@@ -104,38 +103,16 @@ class SendReport:
                 "outcomes": [{"address": o.address, "state": o.state, "detail": o.detail} for o in self.outcomes]}
 
 
-def verify_outputs(project: m.Project, out_dir: Path, templates: set[str]) -> dict:
-    """The manifest, after checking every PDF of these templates is present, intact and built from the current inputs."""
-    if out_dir.is_dir():
-        repair_output(out_dir)  # a build killed while committing left the manifest behind the PDFs
-    manifest = read_manifest(out_dir)
-    hasher = InputHasher(project)
-    loaded = {}
-    stale = []
-    for job in plan(project, None, None, sorted(templates)):
-        if job.template not in loaded:
-            try:
-                loaded[job.template] = load_template(project.root / "templates", job.template, project.readable_roots())
-            except TemplateError as exc:
-                raise SendRefused(f"template '{job.template}' has problems: {exc}") from None
-        entry = manifest.get(job.filename)
-        path = out_dir / job.filename
-        if entry is None or not path.is_file():
-            stale.append(f"{job.filename} is missing")
-        elif entry.get("input_hash") != combined_hash(hasher.inputs(job, loaded[job.template]), job):
-            stale.append(f"{job.filename} is older than its inputs")
-        elif entry.get("sha256") != _sha256(path):
-            stale.append(f"{job.filename} does not match the manifest")
+def verify_outputs(valid: ValidProject, out_dir: Path, templates: set[str]) -> dict:
+    """The manifest, after checking with the build's own test that every PDF of these templates is up to date."""
+    try:
+        manifest, stale = out_of_date(valid, templates, out_dir)
+    except BuildFailed as exc:
+        raise SendRefused(f"a template has problems: {printable(exc.problems[0].message)}") from None
     if stale:
         shown = "; ".join(stale[:5]) + (f"; and {len(stale) - 5} more" if len(stale) > 5 else "")
         raise SendRefused(f"refusing to send: {shown}. Run 'factsheet build' first")
     return manifest
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @contextlib.contextmanager
@@ -163,20 +140,17 @@ def exclusive(mail_dir: Path):
         handle.close()
 
 
-def eml_name(index: int, address: str) -> str:
-    """A safe file name for a dry-run message."""
-    return f"{index:04d}-{re.sub(r'[^a-z0-9]+', '-', address.lower()).strip('-')[:60]}.eml"
-
-
 def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | None = None,
          smtp: SmtpSettings | None = None, dry_run: bool = False, resend: bool | Collection[str] = False,
          sheets: list[str] | None = None, now: dt.datetime, rate: float | None = None,
          sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 1.0,
-         progress: Callable[[Outcome], None] | None = None, unsubscribe_secret: str | None = None) -> SendReport:
+         progress: Callable[[Outcome], None] | None = None, unsubscribe_secret: str | None = None,
+         transport: Transport | None = None) -> SendReport:
     """Send (or, with dry_run, write as .eml) one message per recipient of a checked project; the ledger makes it exactly once.
 
     A reader gets the sheets whose published edition is newer than the one they last
     received. `resend` (True, or some addresses) sends those readers everything again.
+    `transport` is the channel (default: SMTP with `smtp`, or the outbox for a dry run).
     """
     if not isinstance(valid, ValidProject):
         raise TypeError("send() takes a ValidProject: pass factsheet.validated(load_project(root))")
@@ -184,7 +158,7 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
     mail: MailSettings | None = project.settings.mail
     if mail is None:
         raise SendRefused("settings.yaml has no 'mail' section: add from_name and from_address (see README, Sending)")
-    if not dry_run and smtp is None:
+    if not dry_run and smtp is None and transport is None:
         raise SendRefused("no SMTP server configured: set FACTSHEET_SMTP_HOST (see README, Sending)")
     out_dir = (out_dir or project.root / "out").resolve()
     unknown_sheets = [s for s in sheets or () if s not in project.sheets]
@@ -198,11 +172,14 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
     if bad:
         raise InputError(f"Nothing sent: {len(bad)} error(s) in the suppression file.", bad)
     templates = {r.template or project.settings.template for r in recipients}
-    manifest = verify_outputs(project, out_dir, templates)
+    manifest = verify_outputs(valid, out_dir, templates)
     mail_dir = out_dir / "mail"
     with exclusive(mail_dir):
+        if transport is None:
+            transport = OutboxTransport(mail_dir) if dry_run else SmtpTransport(smtp, retries=retries, backoff=backoff,
+                                                                                 sleep=sleep)
         report = _send_all(project, [r for r in recipients if r.address.lower() not in suppressed], manifest, mail,
-                           out_dir, mail_dir, smtp, dry_run, resend, sheets, now, rate, sleep, retries, backoff, progress,
+                           out_dir, mail_dir, transport, dry_run, resend, sheets, now, rate, sleep, progress,
                            unsubscribe_secret)
     report.outcomes[:0] = [Outcome(r.address, SUPPRESSED, "on the suppression list") for r in recipients
                            if r.address.lower() in suppressed]
@@ -214,12 +191,11 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
     return report
 
 
-def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_run, resend, sheets, now, rate, sleep,
-              retries, backoff, progress, secret) -> SendReport:
+def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, transport, dry_run, resend, sheets, now, rate,
+              sleep, progress, secret) -> SendReport:
     """The run itself, under the lock: one delivery after another, until all are done or the server goes away."""
     ledger = Ledger(mail_dir / LEDGER)
     report = SendReport(mail_dir=mail_dir)
-    transport = None if dry_run else SmtpTransport(smtp, retries=retries, backoff=backoff, sleep=sleep)
     chosen = [_restricted(r, sheets) for r in recipients]
     for reader in chosen:
         if reader.sheets == ():  # reads none of the sheets this run was asked to send
@@ -235,7 +211,7 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
     memo: dict = {}  # resolved sheets and PDF bytes, shared by every message of this run
     due = [d for d in deliveries if d.attachments and (_resending(resend, d.recipient.address)
                                                        or _blocked(ledger, d, now) is None)]
-    if transport is not None and due:
+    if due:
         try:
             transport.open()  # before any intent is recorded: a server we cannot or must not use gets nothing
         except (TransportError, TransientFailure) as exc:
@@ -248,8 +224,8 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
             if report.stopped:
                 report.outcomes.append(Outcome(delivery.recipient.address, NOT_ATTEMPTED, "the run stopped before it"))
                 continue
-            outcome = _attempt(project, delivery, mail, out_dir, clock(), ledger, transport, dry_run, resend, index,
-                               mail_dir, memo, report, secret)
+            outcome = _attempt(project, delivery, mail, out_dir, clock(), ledger, transport, dry_run, resend, memo,
+                               report, secret)
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)
@@ -259,17 +235,16 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, smtp, dry_
         if deferred and not report.stopped:
             # Greylisting: a server that answered "try later" is tried once more after the wait it needs.
             sleep(mail.retry_after_minutes * 60.0)
-            by_address = {d.recipient.address: (index, d) for index, d in enumerate(deliveries, 1)}
+            by_address = {d.recipient.address: d for d in deliveries}
             for position in deferred:
-                index, delivery = by_address[report.outcomes[position].address]
+                delivery = by_address[report.outcomes[position].address]
                 moment = max(clock(), ledger.retry_at(delivery.key) or clock())  # the wait is over
                 report.outcomes[position] = _attempt(project, delivery, mail, out_dir, moment, ledger, transport,
-                                                     dry_run, resend, index, mail_dir, memo, report, secret)
+                                                     dry_run, resend, memo, report, secret)
     finally:
         ledger.close()
-        if transport is not None:
-            report.connections = transport.connections
-            transport.close()
+        report.connections = transport.connections
+        transport.close()
     return report
 
 
@@ -326,12 +301,11 @@ def _restricted(recipient: Recipient, sheets: list[str] | None) -> Recipient:
                      recipient.asked)
 
 
-def _attempt(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, index, mail_dir, memo,
-             report: SendReport, secret: str | None) -> Outcome:
+def _attempt(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, memo, report: SendReport,
+             secret: str | None) -> Outcome:
     """One delivery; when the server goes away, the report says the run stopped and why."""
     try:
-        return _deliver(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, index, mail_dir,
-                        memo, secret)
+        return _deliver(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, memo, secret)
     except ServerGone as exc:
         report.stopped = str(exc)
         return Outcome(delivery.recipient.address, "failed", str(exc))
@@ -359,7 +333,7 @@ def _blocked(ledger: Ledger, delivery: Delivery, now: dt.datetime) -> Outcome | 
     return None
 
 
-def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, transport, dry_run, resend, index, mail_dir,
+def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, transport: Transport, dry_run, resend,
              memo: dict, secret: str | None) -> Outcome:
     address = delivery.recipient.address
     if not delivery.attachments:
@@ -376,11 +350,8 @@ def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, tr
         return Outcome(address, "failed", str(exc))
     except AttachmentChanged as exc:  # nothing recorded: the reader stays due for the next run
         return Outcome(address, "failed", str(exc))
-    if dry_run:
-        mail_dir.mkdir(parents=True, exist_ok=True)
-        path = mail_dir / eml_name(index, address)
-        path.write_bytes(message.as_bytes())
-        return Outcome(address, "written", str(path))
+    if not transport.delivers:  # a preview: nothing reaches the reader, so the ledger records nothing
+        return Outcome(address, "written", transport.send(message, address))
     files = {item.file: item.sha256 for item in delivery.attachments}
     editions = {item.sheet: item.edition for item in delivery.attachments}
     ledger.record(delivery.key, "intent", recipient=address, message_id=delivery.message_id, files=files,

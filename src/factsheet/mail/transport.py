@@ -1,13 +1,16 @@
-"""SMTP hand-over: one reused connection, TLS verified, transient failures retried with backoff."""
+"""How messages leave: the Transport seam, the SMTP hand-over behind it (one reused connection, TLS verified,
+transient failures retried with backoff), and the outbox a dry run writes to."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 import ssl
 import time
 from email.message import EmailMessage
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Protocol
 
 from .config import SmtpSettings
 
@@ -48,8 +51,61 @@ def _reply_text(raw) -> str:
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
 
 
+class Transport(Protocol):
+    """How a message leaves: what `send` needs of a channel, so another can be added without touching send.
+
+    `delivers` says whether a message handed over reaches its reader (the ledger then records
+    it) or is only a preview (the outbox); `send` returns the channel's receipt, or raises
+    PermanentFailure, TransientFailure, ServerGone or TransportError.
+    """
+
+    delivers: bool
+    connections: int
+
+    def open(self) -> None:
+        """Get ready, or raise TransportError / TransientFailure before anything is handed over."""
+
+    def send(self, message: EmailMessage, recipient: str) -> str:
+        """Hand one message over for one recipient."""
+
+    def close(self) -> None:
+        """Let go of whatever `open` took."""
+
+
+class OutboxTransport:
+    """Writes each message as an .eml file into a folder instead of sending it: a dry run, to look at first."""
+
+    delivers = False
+    connections = 0
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.written = 0
+
+    def open(self) -> None:
+        """Make the folder."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, message: EmailMessage, recipient: str) -> str:
+        """Write the message; the receipt is the file's path."""
+        self.written += 1
+        path = self.folder / eml_name(self.written, recipient)
+        path.write_bytes(message.as_bytes())
+        return str(path)
+
+    def close(self) -> None:
+        """Nothing to let go of."""
+
+
+def eml_name(index: int, address: str) -> str:
+    """A safe file name for a message written to the outbox."""
+    return f"{index:04d}-{re.sub(r'[^a-z0-9]+', '-', address.lower()).strip('-')[:60]}.eml"
+
+
 class SmtpTransport:
     """Hands messages to one SMTP server, reconnecting and retrying when that can help."""
+
+    delivers = True
 
     def __init__(self, settings: SmtpSettings, *, retries: int = 3, backoff: float = 1.0, timeout: float = 30.0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
