@@ -198,7 +198,9 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
     message = EmailMessage(policy=POLICY)
     headers = {
         "From": Address(display_name=mail.from_name, addr_spec=mail.from_address),
-        "To": Address(display_name=recipient.name, addr_spec=recipient.address),
+        # By its parts: Python refuses to parse a local part in another script, which SMTPUTF8 carries.
+        "To": Address(display_name=recipient.name, username=recipient.address.rpartition("@")[0],
+                      domain=recipient.address.rpartition("@")[2]),
         "Subject": subject,
         "Date": format_datetime(now),
         "Message-ID": delivery.message_id,

@@ -9,6 +9,10 @@ from email.header import decode_header
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 
 
+# A local part with letters outside ASCII: anything but spaces, controls and the characters that delimit addresses.
+_UNICODE_LOCAL = re.compile(r'^[^\s@<>(),;:"\[\]\\]+$')
+
+
 class UnsafeHeader(ValueError):
     """A value that would break out of its email header."""
 
@@ -43,16 +47,14 @@ def check_address(value: str) -> str:
     if "@" not in value:
         raise BadAddress(f"'{value}' has no '@': write a complete address like name@example.org")
     local, _, domain = value.strip().rpartition("@")
-    if not local.isascii():
-        raise BadAddress(f"'{value}' has letters outside ASCII before the '@', which needs SMTPUTF8 mail; factsheet "
-                         "sends plain SMTP: use the reader's ASCII address")
     try:  # an internationalised domain (bücher.example) travels as its ASCII form (xn--bcher-kva.example)
         domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
     except UnicodeError:
         raise BadAddress(f"'{value}' has a domain that is not a valid internationalised name") from None
-    address = f"{local}@{domain}"
-    if not _ADDRESS.match(address):
+    # A local part in another script (用户@example.org) is sent with SMTPUTF8, to a server that offers it.
+    ascii_local = local if local.isascii() else "x" if _UNICODE_LOCAL.match(local) else ""
+    if not ascii_local or not _ADDRESS.match(f"{ascii_local}@{domain}"):
         raise BadAddress(f"'{value}' is not a complete address: write it like name@example.org")
-    return address
+    return f"{local}@{domain}"
 
 

@@ -90,7 +90,8 @@ class OutboxTransport:
         """Write the message; the receipt is the file's path."""
         self.written += 1
         path = self.folder / eml_name(self.written, recipient)
-        path.write_bytes(message.as_bytes())
+        # An address in another script is written as it would travel: as UTF-8 (SMTPUTF8).
+        path.write_bytes(message.as_bytes(policy=message.policy.clone(utf8=not recipient.isascii())))
         return str(path)
 
     def close(self) -> None:
@@ -193,7 +194,11 @@ class SmtpTransport:
                     unreachable = True  # until the connection is made
                     self.connect()
                 unreachable = False
-                refused = self.connection.send_message(message, to_addrs=[recipient])
+                try:
+                    refused = self.connection.send_message(message, to_addrs=[recipient])
+                except smtplib.SMTPNotSupportedError:  # a non-ASCII address, and no SMTPUTF8 on this server
+                    raise PermanentFailure(553, f"{self.settings.host} does not offer SMTPUTF8, which the address "
+                                                f"{recipient} needs: ask the reader for an ASCII address") from None
                 if refused:
                     code, text = refused[recipient]
                     if 400 <= code < 500:
