@@ -57,6 +57,7 @@ class Job:
     language: str
     template: str
     filename: str
+    format: str = "pdf"  # or "html": the accessible edition, styled with the template's colours
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,19 @@ def output_name(sheet_id: str, language: str, template: str, default_template: s
     return f"{sheet_id}.{language}{suffix}.pdf"
 
 
-def plan(project: m.Project, sheets: list[str] | None, languages: list[str] | None, templates: list[str] | None) -> list[Job]:
-    """The PDFs a request asks for; raises BuildRequestError naming anything unknown."""
+FORMATS = ("pdf", "html")
+
+
+def plan(project: m.Project, sheets: list[str] | None, languages: list[str] | None, templates: list[str] | None,
+         formats: list[str] | None = None) -> list[Job]:
+    """The files a request asks for (PDFs by default); raises BuildRequestError naming anything unknown.
+
+    An HTML edition is one per sheet and language, whatever the templates: it takes the default template's colours.
+    """
+    formats = list(dict.fromkeys(formats or ["pdf"]))
+    bad = [name for name in formats if name not in FORMATS]
+    if bad:
+        raise BuildRequestError(f"no output format {bad[0]!r}: choose from {', '.join(FORMATS)}")
     settings = project.settings
     chosen = list(project.sheets) if not sheets else list(dict.fromkeys(sheets))
     unknown = [s for s in chosen if s not in project.sheets]
@@ -114,13 +126,18 @@ def plan(project: m.Project, sheets: list[str] | None, languages: list[str] | No
     if bad:
         raise BuildRequestError(f"{bad[0]!r} is not a template name: use the name of a file in templates/, like 'card'")
     jobs = []
-    for name in dict.fromkeys(names):
+    for name in dict.fromkeys(names) if "pdf" in formats else ():
         for sheet_id in chosen:
             sheet = project.sheets.summary(sheet_id)
             for language in sheet.languages:
                 if languages and language not in languages:
                     continue
                 jobs.append(Job(sheet, language, name, output_name(sheet.id, language, name, settings.template)))
+    if "html" in formats:
+        for sheet_id in chosen:
+            sheet = project.sheets.summary(sheet_id)
+            jobs += [Job(sheet, language, settings.template, f"{sheet.id}.{language}.html", "html")
+                     for language in sheet.languages if not languages or language in languages]
     return jobs
 
 
@@ -239,7 +256,8 @@ def _label(path, root: Path) -> str:
 
 def combined_hash(inputs: dict, job: Job) -> str:
     """One hash over a PDF's inputs and the request that made it."""
-    digest = hashlib.sha256(f"{job.sheet.id}\0{job.language}\0{job.template}".encode())
+    digest = hashlib.sha256(f"{job.sheet.id}\0{job.language}\0{job.template}{'' if job.format == 'pdf' else chr(0) + job.format}"
+                            .encode())
     for name in sorted(inputs):
         digest.update(f"{name}\0{inputs[name]}\0".encode())
     return digest.hexdigest()
@@ -248,7 +266,7 @@ def combined_hash(inputs: dict, job: Job) -> str:
 def safe_output_path(out_dir: Path, filename: str) -> Path:
     """The path for an output file, refusing any name that would leave the output folder."""
     path = (out_dir / filename).resolve()
-    if path.parent != out_dir.resolve() or not filename.endswith(".pdf"):
+    if path.parent != out_dir.resolve() or not filename.endswith((".pdf", ".html")):
         raise BuildRequestError(f"refusing to write {filename!r} outside {out_dir}")
     return path
 
@@ -324,7 +342,8 @@ def timestamp_for(sheet: m.Sheet, source_date_epoch: int | None) -> dt.datetime:
 
 
 def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[str] | None = None,
-          templates: list[str] | None = None, out_dir: Path | None = None, *, source_date_epoch: int | None = None,
+          templates: list[str] | None = None, out_dir: Path | None = None, *, formats: list[str] | None = None,
+          source_date_epoch: int | None = None,
           progress: Callable[[int, int, str], None] | None = None, strict: bool = False, force: bool = False,
           jobs: int = 1, clock: Callable[[], float] = time.perf_counter) -> BuildResult:
     """Build the requested PDFs of a checked project into `out_dir` (default: the project's out/); return what was written.
@@ -341,7 +360,7 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
         raise TypeError("build() takes a ValidProject: pass factsheet.validated(load_project(root))")
     project = valid.project
     problems = list(valid.problems)
-    planned = plan(project, sheets, languages, templates)
+    planned = plan(project, sheets, languages, templates, formats)
     if strict:
         # Only the languages being built: a Russian build does not wait for the Korean translation.
         built = {job.language for job in planned}
@@ -578,8 +597,10 @@ def _unfreezing():
 
 
 def _preload(project, templates, work) -> None:
-    """Load fonts and catalogs once in the parent, so every forked worker starts with them."""
-    warm_up(project, templates.values(), {task.job.language for task in work})
+    """Load fonts and catalogs once in the parent, so every forked worker starts with them (for PDFs)."""
+    languages = {task.job.language for task in work if task.job.format == "pdf"}
+    if languages:
+        warm_up(project, templates.values(), languages)
 
 
 def warm_up(project: m.Project, templates, languages) -> None:
@@ -616,6 +637,8 @@ def _render_task(index: int) -> tuple:
     project = shared["project"]
     sheet = project.sheets[job.sheet.id]
     resolved = as_edition(project, resolve_sheet(project, sheet, job.language), shared["editions"][job.sheet.id])
+    if job.format == "html":
+        return index, _write_html(resolved, template, task, shared["staging"])
     try:
         rendered = render_sheet(resolved, template, task.input_hash[:8], timestamp_for(sheet, shared["source_date_epoch"]))
     except MissingGlyph as exc:
@@ -643,6 +666,19 @@ def _render_task(index: int) -> tuple:
     return index, Output(job.filename, job.sheet.id, job.language, job.template, rendered.pages, len(rendered.data),
                          hashlib.sha256(rendered.data).hexdigest(), task.input_hash, task.inputs,
                          resolved.edition_number, resolved.published)
+
+
+def _write_html(resolved, template, task: "Task", staging: Path) -> Output:
+    """The HTML edition of one sheet and language, staged like a PDF."""
+    from .web import render_html
+
+    job = task.job
+    marking = template.marking.translations.get(job.language)
+    data = render_html(resolved, template.colours,
+                       marking.text if marking is not None else resolved.translator.gettext(template.marking.source))
+    safe_output_path(staging, job.filename).write_bytes(data)
+    return Output(job.filename, job.sheet.id, job.language, job.template, 0, len(data), hashlib.sha256(data).hexdigest(),
+                  task.input_hash, task.inputs, resolved.edition_number, resolved.published)
 
 
 JOURNAL = ".commit.json"
@@ -721,7 +757,7 @@ def repair_output(out_dir: Path) -> bool:
     entries = {}
     for name in sorted(set(planned) | set(old)):
         path = out_dir / name
-        if not path.is_file() or not name.endswith(".pdf"):
+        if not path.is_file() or not name.endswith((".pdf", ".html")):
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         for entry in (planned.get(name), old.get(name)):

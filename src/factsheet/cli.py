@@ -443,13 +443,15 @@ def _split(values: tuple) -> list[str] | None:
               help="Templates to build (default: the settings' template and extra_templates).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: out/ in the project).")
+@click.option("--format", "formats", multiple=True, metavar="pdf|html[,...]",
+              help="What to write: pdf (default), html (an accessible page per sheet and language), or pdf,html.")
 @click.option("--strict", is_flag=True, help="Treat a missing or stale translation as an error instead of falling back.")
 @click.option("--force", is_flag=True, help="Rebuild every PDF, even those whose inputs have not changed.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes (default: the number of cores).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary line.")
-def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, out_dir: Path | None, strict: bool,
-          force: bool, jobs: int | None, quiet: bool) -> None:
+def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, out_dir: Path | None, formats: tuple,
+          strict: bool, force: bool, jobs: int | None, quiet: bool) -> None:
     """Validate, then write one PDF per sheet, language and template, and out/manifest.json.
 
     Nothing is written if any record has an error; a failed or interrupted
@@ -462,6 +464,7 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
       factsheet build
       factsheet build kursk-casualties --lang ko,ru --template card
       factsheet build --force -j 2
+      factsheet build --format pdf,html
     """
     from .builder import BuildFailed, build as run_build
     from .checks import InvalidProject, validated
@@ -479,16 +482,19 @@ def build(project_dir: Path, sheets: tuple, languages: tuple, templates: tuple, 
     except InvalidProject as exc:
         raise BuildFailed(exc.problems) from None
     result = run_build(valid, list(sheets) or None, _split(languages), _split(templates), out_dir,
-                       source_date_epoch=epoch, progress=progress, strict=strict, force=force,
+                       formats=_split(formats), source_date_epoch=epoch, progress=progress, strict=strict, force=force,
                        jobs=jobs or os.cpu_count() or 1)
     for problem in result.warnings:
         say(problem.format(cwd), err=True)
     count = len(result.outputs)
+    pages = sum(1 for output in result.outputs if output.file.endswith(".html"))
     if result.removed:
         say(f"Removed {len(result.removed)} PDF(s) of sheets that no longer exist: {', '.join(result.removed)}")
     unchanged = f" ({result.skipped} unchanged, skipped)" if result.skipped else ""
-    say(f"Built {count} PDF{'' if count == 1 else 's'}{unchanged} in {result.seconds:.2f} s into "
-               f"{display_path(result.out_dir, cwd)}/")
+    built = f"{count - pages} PDF{'' if count - pages == 1 else 's'}"
+    if pages:
+        built += f" and {pages} HTML page{'' if pages == 1 else 's'}"
+    say(f"Built {built}{unchanged} in {result.seconds:.2f} s into {display_path(result.out_dir, cwd)}/")
 
 
 @cli.command()

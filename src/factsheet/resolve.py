@@ -58,6 +58,7 @@ LABELS = {
     "changes_since": N_("Changes since {date}"),
     "new": N_("New"),
     "updated": N_("Updated"),
+    "status": N_("Status"),
 }
 
 
@@ -167,6 +168,7 @@ class RSource:
     published: str
     url: str | None
     note: RText | None
+    language: str = ""  # the language the source is written in (its title is shown as written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +264,16 @@ class ResolvedSheet:
                     yield value, f"source '{source.id}' {name}"
             if source.note:
                 yield source.note.text, source.note.where
+
+
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def safe_link(url: str | None) -> str | None:
+    """The URL if its scheme is one we allow to become a link (never javascript: or file:), else None."""
+    if url and url.lower().startswith(LINK_SCHEMES):
+        return url
+    return None
 
 
 def pick(text: m.Text, language: str, source_language: str, where: str) -> RText:
@@ -385,7 +397,7 @@ class _Resolver:
         return RSource(number, source_id, source.title, translated,
                        source.publisher if source.publisher is not m.UNKNOWN else self.labels["publisher_unknown"],
                        format_when(source.published, self.t, self.dates),
-                       source.url if isinstance(source.url, str) else None, note)
+                       source.url if isinstance(source.url, str) else None, note, source.language)
 
     def resolve(self) -> ResolvedSheet:
         sheet = self.sheet

@@ -14,9 +14,10 @@ from xml.sax.saxutils import quoteattr
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ..i18n import format_number
-from ..resolve import RFact, RFigure
+from ..resolve import RFact, RFigure, safe_link
+from ..scales import mark_keys, scale_for
 from . import chart
-from .context import Context, safe_link
+from .context import Context
 from .page import draw_runs
 
 Builder = Callable[[Context, dict], list]
@@ -353,7 +354,7 @@ def disputed_figures(ctx: Context, options: dict) -> list:
     colours_cycle = [ctx.colour("accent"), ctx.colour("disputed"), ctx.colour("claimed"), ctx.colour("reported")]
     for figure in figures:
         chart_width = 150 if options["chart"] else 0
-        scale = chart.scale_for([c.value for c in figure.claims], chart_width or 1)
+        scale = scale_for([c.value for c in figure.claims], chart_width or 1)
         widths = [ctx.width * 0.30, ctx.width * 0.28, ctx.width * 0.13]
         if chart_width:
             widths[0] = ctx.width - widths[1] - widths[2] - chart_width - 8
@@ -513,13 +514,9 @@ def corrections(ctx: Context, options: dict) -> list:
     return [CondPageBreak(60), heading(ctx, ctx.label("corrections"), "corrections"), anchor, body]
 
 
-MARKS = {"exact": "mark_exact", "range": "mark_range", "more_than": "open_ended", "at_least": "open_ended",
-         "fewer_than": "mark_less", "at_most": "mark_less", "about": "mark_about"}
-
-
 def _mark_legend(ctx: Context, figure: RFigure) -> str:
     """What each kind of mark in this chart means, and what the colours are, in words."""
-    kinds = dict.fromkeys(MARKS[claim.value.kind] for claim in figure.claims)
+    kinds = mark_keys([claim.value for claim in figure.claims])
     return ". ".join([ctx.label(kind) for kind in kinds] + [ctx.label("mark_colours")]) + "."
 
 

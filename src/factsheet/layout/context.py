@@ -14,9 +14,6 @@ from ..fonts import Fonts
 from ..resolve import ResolvedSheet, RText
 from ..templates import Template
 
-LINK_SCHEMES = ("http://", "https://", "mailto:")
-
-
 @dataclass
 class Context:
     """Shared state for laying out one sheet in one language with one template."""
@@ -124,10 +121,3 @@ class Context:
         """Width of the text frame in points."""
         margins = self.template.margins
         return self.template.page_size[0] - margins["left"] - margins["right"]
-
-
-def safe_link(url: str | None) -> str | None:
-    """The URL if its scheme is one we allow to become a link, else None."""
-    if url and url.lower().startswith(LINK_SCHEMES):
-        return url
-    return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 from html import escape
 
 from ..resolve import RText, ResolvedSheet
+from ..web import marked
 
 FONT = "font-family:Arial,Helvetica,sans-serif"
 
@@ -28,9 +29,10 @@ def dagger(text: RText) -> str:
 class Body:
     """One message body, built sheet by sheet into a plain-text and an HTML part."""
 
-    def __init__(self, colours: dict, language: str) -> None:
+    def __init__(self, colours: dict, language: str, source_language: str = "en") -> None:
         self.colours = colours
         self.language = language
+        self.source = source_language  # a text shown in it for want of a translation is marked (web.marked)
         self.text: list[str] = []
         self.html: list[str] = []
 
@@ -50,7 +52,7 @@ class Body:
         dated = " · ".join(filter(None, (labels["as_of"].format(date=resolved.as_of), resolved.edition)))
         self.text += [dagger(resolved.title), dated, ""]
         self.html.append(f'<h2 style="{FONT};font-size:20px;color:{self.colours["accent"]};margin:24px 0 4px">'
-                         f'{escape(dagger(resolved.title))}</h2><p style="margin:0 0 12px;color:{self.colours["muted"]};'
+                         f'{marked(resolved.title, self.source)}</h2><p style="margin:0 0 12px;color:{self.colours["muted"]};'
                          f'font-size:13px">{escape(dated)}</p>')
         for notice in ([note] if note else []) + list(resolved.notices):
             self.text += [f"[{notice}]", ""]
@@ -65,8 +67,8 @@ class Body:
             self._contrast(resolved, contrast)
         if resolved.corrections:
             self._list(labels["corrections"],
-                       [f"<strong>{escape(c.label)}</strong>: {escape(dagger(c.subject))}<br>"
-                        f'<span style="color:{self.colours["muted"]}">{escape(dagger(c.note))}</span>'
+                       [f"<strong>{escape(c.label)}</strong>: {marked(c.subject, self.source)}<br>"
+                        f'<span style="color:{self.colours["muted"]}">{marked(c.note, self.source)}</span>'
                         for c in resolved.corrections],
                        [f"{c.label}: {dagger(c.subject)} — {dagger(c.note)}" for c in resolved.corrections])
         self.paragraph(attached, f"color:{self.colours['muted']};font-size:13px")
@@ -106,7 +108,7 @@ class Body:
             who = labels["according_to"].format(who=fact.attribution)
             mark = self._mark(resolved, fact.change)
             self._row(fact.status, fact.status_label,
-                      f'{mark[0]}{escape(dagger(fact.text))} <span style="color:{self.colours["muted"]}">{escape(who)}</span>',
+                      f'{mark[0]}{marked(fact.text, self.source)} <span style="color:{self.colours["muted"]}">{escape(who)}</span>',
                       f"{mark[1]}{dagger(fact.text)} {who}")
         self.html.append("</table>")
         self.text.append("")
@@ -153,7 +155,7 @@ class Body:
         note = f"{resolved.labels['contrast_note']}. {dagger(contrast.meaning)}"
         self.text += [note, ""]
         self.html.append(f'<p style="margin:0 0 12px;padding:8px;background:{self.colours["box"]};font-size:14px">'
-                         f'<em>{escape(resolved.labels["contrast_note"])}.</em> {escape(dagger(contrast.meaning))}</p>')
+                         f'<em>{escape(resolved.labels["contrast_note"])}.</em> {marked(contrast.meaning, self.source)}</p>')
 
     def page(self) -> str:
         """The HTML part: one centred column, light background set explicitly so dark mode keeps it readable."""

@@ -169,7 +169,7 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
     latest = max((project.sheets[item.sheet].as_of for item in delivery.attachments), default=None)
     titles = "; ".join(resolved.title.text for _, resolved in sheets)
     date = format_partial_date(latest, date_locale(typography_for(project, delivery.language), t)) if latest else ""
-    body = Body(memo["colours"], delivery.language)
+    body = Body(memo["colours"], delivery.language, project.settings.source_language)
     body.paragraph(t.gettext("Hello {name},", name=recipient.name))
     if updated:
         subject = t.ngettext("Updated briefing as of {date}: {titles}", "{n} updated briefings as of {date}: {titles}",
