@@ -178,9 +178,11 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
         if transport is None:
             transport = OutboxTransport(mail_dir) if dry_run else SmtpTransport(smtp, retries=retries, backoff=backoff,
                                                                                  sleep=sleep)
-        report = _send_all(project, [r for r in recipients if r.address.lower() not in suppressed], manifest, mail,
-                           out_dir, mail_dir, transport, dry_run, resend, sheets, now, rate, sleep, progress,
-                           unsubscribe_secret)
+        run = _Run(project, mail, out_dir, Ledger(mail_dir / LEDGER), transport, dry_run, resend, unsubscribe_secret,
+                   SendReport(mail_dir=mail_dir))
+        _send_all(run, [r for r in recipients if r.address.lower() not in suppressed], manifest, sheets, now, rate, sleep,
+                  progress)
+    report = run.report
     report.outcomes[:0] = [Outcome(r.address, SUPPRESSED, "on the suppression list") for r in recipients
                            if r.address.lower() in suppressed]
     runs = mail_dir / RUNS
@@ -191,29 +193,26 @@ def send(valid: ValidProject, recipients: list[Recipient], *, out_dir: Path | No
     return report
 
 
-def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, transport, dry_run, resend, sheets, now, rate,
-              sleep, progress, secret) -> SendReport:
+def _send_all(run: "_Run", recipients, manifest, sheets, now, rate, sleep, progress) -> None:
     """The run itself, under the lock: one delivery after another, until all are done or the server goes away."""
-    ledger = Ledger(mail_dir / LEDGER)
-    report = SendReport(mail_dir=mail_dir)
+    ledger, report = run.ledger, run.report
     chosen = [_restricted(r, sheets) for r in recipients]
     for reader in chosen:
         if reader.sheets == ():  # reads none of the sheets this run was asked to send
             report.outcomes.append(Outcome(reader.address, "none", "reads none of the sheets asked for"))
     # Each reader gets only the sheets whose edition is newer than the one they last received.
-    deliveries = [plan_delivery(project, r, manifest, mail, {} if _resending(resend, r.address) else
+    deliveries = [plan_delivery(run.project, r, manifest, run.mail, {} if run.resending(r.address) else
                                 ledger.editions(r.address, SENT)) for r in chosen if r.sheets != ()]
     drafts = sorted({item.file for d in deliveries for item in d.attachments if not item.published})
-    if drafts and not dry_run:  # a dry run may preview a draft: its PDFs say so on every page
+    if drafts and not run.dry_run:  # a dry run may preview a draft: its PDFs say so on every page
         shown = ", ".join(drafts[:5]) + (f" and {len(drafts) - 5} more" if len(drafts) > 5 else "")
         raise SendRefused(f"{shown} {'is' if len(drafts) == 1 else 'are'} not published (a draft of the next edition): "
                           "run 'factsheet publish', then 'factsheet build', then send again")
-    memo: dict = {}  # resolved sheets and PDF bytes, shared by every message of this run
-    due = [d for d in deliveries if d.attachments and (_resending(resend, d.recipient.address)
+    due = [d for d in deliveries if d.attachments and (run.resending(d.recipient.address)
                                                        or _blocked(ledger, d, now) is None)]
     if due:
         try:
-            transport.open()  # before any intent is recorded: a server we cannot or must not use gets nothing
+            run.transport.open()  # before any intent is recorded: a server we cannot or must not use gets nothing
         except (TransportError, TransientFailure) as exc:
             ledger.close()
             raise ServerUnavailable(str(exc)) from None
@@ -224,8 +223,7 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, transport,
             if report.stopped:
                 report.outcomes.append(Outcome(delivery.recipient.address, NOT_ATTEMPTED, "the run stopped before it"))
                 continue
-            outcome = _attempt(project, delivery, mail, out_dir, clock(), ledger, transport, dry_run, resend, memo,
-                               report, secret)
+            outcome = run.attempt(delivery, clock())
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)
@@ -234,18 +232,16 @@ def _send_all(project, recipients, manifest, mail, out_dir, mail_dir, transport,
         deferred = [i for i, o in enumerate(report.outcomes) if o.state == DEFERRED and o.detail.startswith(LATER)]
         if deferred and not report.stopped:
             # Greylisting: a server that answered "try later" is tried once more after the wait it needs.
-            sleep(mail.retry_after_minutes * 60.0)
+            sleep(run.mail.retry_after_minutes * 60.0)
             by_address = {d.recipient.address: d for d in deliveries}
             for position in deferred:
                 delivery = by_address[report.outcomes[position].address]
                 moment = max(clock(), ledger.retry_at(delivery.key) or clock())  # the wait is over
-                report.outcomes[position] = _attempt(project, delivery, mail, out_dir, moment, ledger, transport,
-                                                     dry_run, resend, memo, report, secret)
+                report.outcomes[position] = run.attempt(delivery, moment)
     finally:
         ledger.close()
-        report.connections = transport.connections
-        transport.close()
-    return report
+        report.connections = run.transport.connections
+        run.transport.close()
 
 
 def settle(valid: ValidProject, verdicts: dict, out_dir: Path | None = None) -> list[str]:
@@ -301,21 +297,6 @@ def _restricted(recipient: Recipient, sheets: list[str] | None) -> Recipient:
                      recipient.asked)
 
 
-def _attempt(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, memo, report: SendReport,
-             secret: str | None) -> Outcome:
-    """One delivery; when the server goes away, the report says the run stopped and why."""
-    try:
-        return _deliver(project, delivery, mail, out_dir, moment, ledger, transport, dry_run, resend, memo, secret)
-    except ServerGone as exc:
-        report.stopped = str(exc)
-        return Outcome(delivery.recipient.address, "failed", str(exc))
-
-
-def _resending(resend, address: str) -> bool:
-    """True when this run sends to `address` again whatever the ledger says (--resend all, or --resend ADDRESS)."""
-    return resend is True or (not isinstance(resend, bool) and address.lower() in {a.lower() for a in resend})
-
-
 def _blocked(ledger: Ledger, delivery: Delivery, now: dt.datetime) -> Outcome | None:
     """Why a delivery must not go now, from the ledger: already sent, or an earlier hand-over whose outcome is unknown."""
     address = delivery.recipient.address
@@ -333,44 +314,71 @@ def _blocked(ledger: Ledger, delivery: Delivery, now: dt.datetime) -> Outcome | 
     return None
 
 
-def _deliver(project, delivery: Delivery, mail, out_dir, now, ledger: Ledger, transport: Transport, dry_run, resend,
-             memo: dict, secret: str | None) -> Outcome:
-    address = delivery.recipient.address
-    if not delivery.attachments:
-        if delivery.problems:
-            return Outcome(address, "failed", "no built PDF for this recipient: " + "; ".join(delivery.problems))
-        return Outcome(address, "skipped", "up to date: has the latest edition of every sheet")
-    if not _resending(resend, address) and not dry_run:
-        blocked = _blocked(ledger, delivery, now)
-        if blocked is not None:
-            return blocked
-    try:
-        message = compose(project, delivery, mail, out_dir, now, memo, secret)
-    except UnsafeHeader as exc:
-        return Outcome(address, "failed", str(exc))
-    except AttachmentChanged as exc:  # nothing recorded: the reader stays due for the next run
-        return Outcome(address, "failed", str(exc))
-    if not transport.delivers:  # a preview: nothing reaches the reader, so the ledger records nothing
-        return Outcome(address, "written", transport.send(message, address))
-    files = {item.file: item.sha256 for item in delivery.attachments}
-    editions = {item.sheet: item.edition for item in delivery.attachments}
-    ledger.record(delivery.key, "intent", recipient=address, message_id=delivery.message_id, files=files,
-                  sheets=editions, time=now.isoformat())
-    try:
-        reply = transport.send(message, address)
-    except PermanentFailure as exc:
-        ledger.record(delivery.key, "failed", recipient=address, code=exc.code, error=str(exc))
-        return Outcome(address, "failed", str(exc))
-    except ServerGone as exc:
-        ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
-        raise
-    except TransientFailure as exc:  # 4xx after the quick retries: greylisting, or a full mailbox; try again later
-        retry_at = now + dt.timedelta(minutes=mail.retry_after_minutes)
-        ledger.record(delivery.key, "failed", recipient=address, error=str(exc), retry_at=retry_at.isoformat())
-        return Outcome(address, DEFERRED, f"{LATER} {retry_at:%Y-%m-%d %H:%M} UTC ({exc})")
-    except TransportError as exc:
-        ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
-        return Outcome(address, "failed", str(exc))
-    ledger.record(delivery.key, "sent", recipient=address, reply=reply)
-    return Outcome(address, "sent", reply)
+@dataclass
+class _Run:
+    """What every delivery of one run shares: the project, the ledger, the channel and what was asked."""
 
+    project: m.Project
+    mail: MailSettings
+    out_dir: Path
+    ledger: Ledger
+    transport: Transport
+    dry_run: bool
+    resend: bool | Collection[str]  # True: everyone; or these addresses
+    secret: str | None  # FACTSHEET_UNSUBSCRIBE_SECRET
+    report: SendReport
+    memo: dict = field(default_factory=dict)  # resolved sheets and PDF bytes, shared by every message of the run
+
+    def resending(self, address: str) -> bool:
+        """True when this run sends to `address` again whatever the ledger says (--resend all, or --resend ADDRESS)."""
+        resend = self.resend
+        return resend is True or (not isinstance(resend, bool) and address.lower() in {a.lower() for a in resend})
+
+    def attempt(self, delivery: Delivery, now: dt.datetime) -> Outcome:
+        """One delivery; when the server goes away, the report says the run stopped and why."""
+        try:
+            return self.deliver(delivery, now)
+        except ServerGone as exc:
+            self.report.stopped = str(exc)
+            return Outcome(delivery.recipient.address, "failed", str(exc))
+
+    def deliver(self, delivery: Delivery, now: dt.datetime) -> Outcome:
+        """Compose one message and hand it over, recording intent before and outcome after in the ledger."""
+        address, ledger = delivery.recipient.address, self.ledger
+        if not delivery.attachments:
+            if delivery.problems:
+                return Outcome(address, "failed", "no built PDF for this recipient: " + "; ".join(delivery.problems))
+            return Outcome(address, "skipped", "up to date: has the latest edition of every sheet")
+        if not self.resending(address) and not self.dry_run:
+            blocked = _blocked(ledger, delivery, now)
+            if blocked is not None:
+                return blocked
+        try:
+            message = compose(self.project, delivery, self.mail, self.out_dir, now, self.memo, self.secret)
+        except UnsafeHeader as exc:
+            return Outcome(address, "failed", str(exc))
+        except AttachmentChanged as exc:  # nothing recorded: the reader stays due for the next run
+            return Outcome(address, "failed", str(exc))
+        if not self.transport.delivers:  # a preview: nothing reaches the reader, so the ledger records nothing
+            return Outcome(address, "written", self.transport.send(message, address))
+        files = {item.file: item.sha256 for item in delivery.attachments}
+        editions = {item.sheet: item.edition for item in delivery.attachments}
+        ledger.record(delivery.key, "intent", recipient=address, message_id=delivery.message_id, files=files,
+                      sheets=editions, time=now.isoformat())
+        try:
+            reply = self.transport.send(message, address)
+        except PermanentFailure as exc:
+            ledger.record(delivery.key, "failed", recipient=address, code=exc.code, error=str(exc))
+            return Outcome(address, "failed", str(exc))
+        except ServerGone as exc:
+            ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
+            raise
+        except TransientFailure as exc:  # 4xx after the quick retries: greylisting, or a full mailbox; try again later
+            retry_at = now + dt.timedelta(minutes=self.mail.retry_after_minutes)
+            ledger.record(delivery.key, "failed", recipient=address, error=str(exc), retry_at=retry_at.isoformat())
+            return Outcome(address, DEFERRED, f"{LATER} {retry_at:%Y-%m-%d %H:%M} UTC ({exc})")
+        except TransportError as exc:
+            ledger.record(delivery.key, "failed", recipient=address, error=str(exc))
+            return Outcome(address, "failed", str(exc))
+        ledger.record(delivery.key, "sent", recipient=address, reply=reply)
+        return Outcome(address, "sent", reply)
