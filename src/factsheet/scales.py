@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from . import model as m
+from .i18n import format_number
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,8 @@ MARKS = {"exact": "mark_exact", "range": "mark_range", "more_than": "open_ended"
 def mark_keys(values: list[m.Value]) -> list[str]:
     """The label keys of the marks these claims are drawn with, each once, in order."""
     return list(dict.fromkeys(MARKS[value.kind] for value in values))
+
+
+def mark_numbers(value: m.Value, locale) -> str:
+    """A claim's numbers as written beside its mark in a chart: "6,000", "10–12"."""
+    return "–".join(format_number(n, locale) for n in dict.fromkeys(n for n in (value.low, value.high) if n is not None))

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from html import escape
 
-from .i18n import format_number
 from .resolve import RClaim, RFigure, RText, ResolvedSheet, safe_link
-from .scales import mark_keys, scale_for
+from .scales import mark_keys, mark_numbers, scale_for
 
 def e(text: str) -> str:
     """Escaped for text and attribute values alike."""
@@ -115,8 +114,7 @@ class Page:
         end = scale.x(high if high is not None else low if low is not None else 0.0)
         if value.kind in ("more_than", "at_least"):
             start, end = scale.x(low or 0.0), scale.width
-        numbers = "–".join(format_number(n, self.sheet.translator.locale)
-                           for n in dict.fromkeys(n for n in (value.low, value.high) if n is not None))
+        numbers = mark_numbers(value, self.sheet.translator.locale)
         return (f'<rect x="{10 + start:.1f}" y="{y:.1f}" width="{max(end - start, 2):.1f}" height="10" fill="{colour}"/>'
                 f'<text x="{10 + start:.1f}" y="{y + 21:.1f}" font-size="10" fill="{self.colours["ink"]}">'
                 f"{e(numbers)}</text>")

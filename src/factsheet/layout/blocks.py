@@ -15,7 +15,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 
 from ..i18n import format_number
 from ..resolve import RFact, RFigure, safe_link
-from ..scales import mark_keys, scale_for
+from ..scales import mark_keys, mark_numbers, scale_for
 from . import chart
 from .context import Context
 from .page import draw_runs
@@ -371,7 +371,7 @@ def disputed_figures(ctx: Context, options: dict) -> list:
             row = [value, ctx.para(ctx.m(claim.attribution) + ctx.cites(claim.citations)), ctx.para(ctx.m(claim.as_of), "small")]
             if chart_width:
                 row += ["", chart.claim_bar(claim.value, scale, colours_cycle[index % 4], ctx.colour("muted"),
-                                            ctx.fonts.role("body").font_name, _mark_label(ctx, claim.value))]
+                                            ctx.fonts.role("body").font_name, mark_numbers(claim.value, _locale(ctx)))]
             rows.append(row)
         style = [("LINEBELOW", (0, 0), (-1, 0), 0.6, ctx.colour("rule")), ("LINEBELOW", (0, 1), (-1, -1), 0.3, ctx.colour("rule")),
                  ("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
@@ -518,12 +518,6 @@ def _mark_legend(ctx: Context, figure: RFigure) -> str:
     """What each kind of mark in this chart means, and what the colours are, in words."""
     kinds = mark_keys([claim.value for claim in figure.claims])
     return ". ".join([ctx.label(kind) for kind in kinds] + [ctx.label("mark_colours")]) + "."
-
-
-def _mark_label(ctx: Context, value) -> str:
-    """A claim's numbers as written beside its mark: "6,000", "10–12"."""
-    numbers = [format_number(n, _locale(ctx)) for n in dict.fromkeys(n for n in (value.low, value.high) if n is not None)]
-    return "–".join(numbers)
 
 
 def _locale(ctx: Context):

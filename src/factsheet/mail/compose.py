@@ -154,14 +154,17 @@ def compose(project: m.Project, delivery: Delivery, mail: MailSettings, out_dir:
     t = translator(delivery.language, project.locale_dirs)
     sheets = []
     for item in delivery.attachments:
+        if ("editions", item.sheet) not in memo:  # read once per run, not once per reader
+            memo["editions", item.sheet] = {e.number: e for e in editions(project.root, item.sheet)}
+        recorded = memo["editions", item.sheet]
         if ("sheet", item.sheet, item.language) not in memo:  # as its PDF has it: edition line, changes, marks
             resolved = resolve_sheet(project, project.sheets[item.sheet], item.language)
-            memo["sheet", item.sheet, item.language] = as_edition(project, resolved, editions(project.root, item.sheet))
-        resolved = memo["sheet", item.sheet, item.language]
-        if item.sheet in delivery.received:  # what changed since the edition this reader last received
-            last = next((e for e in editions(project.root, item.sheet) if e.number == delivery.received[item.sheet]), None)
-            resolved = since(project, resolved, last) if last else resolved
-        sheets.append((item, resolved))
+            memo["sheet", item.sheet, item.language] = as_edition(project, resolved, list(recorded.values()))
+        key = ("sheet", item.sheet, item.language, delivery.received.get(item.sheet))
+        if key not in memo:  # what changed since the edition a reader last received, once per such edition
+            last = recorded.get(delivery.received.get(item.sheet))
+            memo[key] = since(project, memo[key[:3]], last) if last else memo[key[:3]]
+        sheets.append((item, memo[key]))
     updated = bool(delivery.received)
     if "colours" not in memo:
         memo["colours"] = load_template(project.root / "templates", project.settings.template,
