@@ -56,7 +56,7 @@ def load_suppression(project: m.Project) -> tuple[set, list[Problem]]:
     except FileNotFoundError:
         return set(), []  # nobody has unsubscribed yet
     except (OSError, UnicodeDecodeError) as exc:
-        problems.error(Loc(path, 1, 1), "unreadable", f"cannot read the suppression file: {exc}")
+        problems.error(Loc(path, 1, 1), "unreadable", f"cannot read the suppression file: {printable(str(exc))}")
         return set(), problems.items
     found = set()
     for number, line in enumerate(lines, 1):
@@ -65,9 +65,10 @@ def load_suppression(project: m.Project) -> tuple[set, list[Problem]]:
             continue
         try:
             found.add(check_address(text).lower())
-        except (UnsafeHeader, BadAddress) as exc:
+        except (UnsafeHeader, BadAddress):
             problems.error(Loc(path, number, line.index(text[0]) + 1), "bad-address",
-                           f"suppression file: {printable(str(exc))}; one address per line")
+                           f"suppression file: {printable(repr(text))} is not one complete address: write one address "
+                           "per line, like name@example.org (a # starts a comment)")
     return found, problems.items
 
 
