@@ -11,13 +11,13 @@ from dataclasses import replace
 from typing import Callable
 from xml.sax.saxutils import quoteattr
 
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from ..i18n import format_number
 from ..resolve import RFact, RFigure, safe_link
 from ..scales import mark_keys, mark_numbers, scale_for
 from . import chart
-from .context import Context
+from .context import Context, Para
 from .page import draw_runs
 
 Builder = Callable[[Context, dict], list]
@@ -34,7 +34,7 @@ def builder(name: str) -> Callable[[Builder], Builder]:
     return register
 
 
-class Heading(Paragraph):
+class Heading(Para):
     """A heading that also becomes an entry in the PDF outline."""
 
     def __init__(self, markup: str, style, outline: str, key: str, level: int = 0) -> None:
@@ -57,7 +57,7 @@ class HeadedTable(Flowable):
     opens with the heading again, marked "(continued)".
     """
 
-    def __init__(self, ctx: Context, head: Paragraph, body: Table, text: str) -> None:
+    def __init__(self, ctx: Context, head: Para, body: Table, text: str) -> None:
         super().__init__()
         self.ctx, self.head, self.body, self.text = ctx, head, body, text
 
@@ -82,7 +82,7 @@ class HeadedTable(Flowable):
         if len(parts) < 2:
             return []
         continued = self.ctx.label("continued", heading=self.text)
-        again = Paragraph(self.ctx.m(continued, "heading"), self.ctx.styles["heading"])
+        again = Para(self.ctx.m(continued, "heading"), self.ctx.styles["heading"])
         return [HeadedTable(self.ctx, self.head, parts[0], self.text), HeadedTable(self.ctx, again, parts[1], self.text)]
 
     def draw(self) -> None:
@@ -324,7 +324,7 @@ class FillingFacts(Flowable):
         room = available_height - self.reserve
         best = _more_facts(self.ctx, self.total)
         for count in range(1, len(self.facts) + 1):
-            parts = [Paragraph(self.ctx.m(self.ctx.label("key_facts"), "heading"), self.ctx.styles["heading"]),
+            parts = [Para(self.ctx.m(self.ctx.label("key_facts"), "heading"), self.ctx.styles["heading"]),
                      facts_table(self.ctx, self.facts[:count])] + _more_facts(self.ctx, self.total - count)
             height = sum(part.wrap(available_width, available_height)[1] for part in parts)
             if height > room:

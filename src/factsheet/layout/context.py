@@ -9,10 +9,43 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
+from reportlab.platypus.paragraph import _FUZZ
 
 from ..fonts import Fonts
 from ..resolve import ResolvedSheet, RText
 from ..templates import Template
+
+# What Paragraph.wrap (through breakLines) leaves on the paragraph for split() and drawPara() to read.
+_BROKEN_STATE = ("width", "_wrapWidths", "blPara", "height", "_width_max", "_splitLongWordCount", "_hyphenations", "frags")
+
+
+class Para(Paragraph):
+    """A Paragraph that breaks its lines once per width.
+
+    ReportLab breaks a paragraph's lines anew on every wrap: a table cell is
+    wrapped to measure its row and again to draw it, KeepTogether wraps its
+    content before placing it, and a table split across pages wraps every row
+    again. Line breaking is most of the cost of a page, and its result depends
+    only on the text, the style and the width, so it is kept per width and put
+    back on a later wrap, with everything split() and drawPara() read from it.
+    """
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+        """Lay the lines out for this width, or put back the lines laid out for it before."""
+        kept = self.__dict__.setdefault("_kept", {})
+        entry = kept.get(availWidth)
+        # Valid while the paragraph holds the fragments it was broken from, or those breaking
+        # left it (breakLines replaces them with its word list, which breaks the same way).
+        if entry is not None and entry[0] is self.style and (self.frags is entry[1] or self.frags is entry[2]["frags"]):
+            self.__dict__.update(entry[2])
+            return self.width, self.height
+        fragments = self.frags
+        size = super().wrap(availWidth, availHeight)
+        if availWidth >= _FUZZ:
+            kept[availWidth] = (self.style, fragments, {name: self.__dict__[name] for name in _BROKEN_STATE
+                                                         if name in self.__dict__})
+        return size
+
 
 @dataclass
 class Context:
@@ -95,12 +128,12 @@ class Context:
         """A content text as plain text for a heading (which escapes it), daggered when it fell back."""
         return f"{value.text} †" if value.fallback else value.text
 
-    def para(self, markup: str, style: str = "body", **overrides) -> Paragraph:
-        """A Paragraph of already-escaped markup."""
+    def para(self, markup: str, style: str = "body", **overrides) -> Para:
+        """A paragraph of already-escaped markup."""
         chosen = self.styles[style]
         if overrides:
             chosen = ParagraphStyle(f"{style}-x", parent=chosen, **overrides)
-        return Paragraph(markup, chosen)
+        return Para(markup, chosen)
 
     def cites(self, numbers: tuple) -> str:
         """Superscript citation numbers, each a link to its entry in the source list."""
