@@ -213,10 +213,10 @@ def measure_send(root: Path, recipients: int) -> dict:
 
 
 def shipped_copy() -> Path:
-    """The shipped project in a temporary folder (without the archive: quotes become notes)."""
+    """The shipped project, with its translations, in a temporary folder (without the archive: quotes become notes)."""
     root = Path(tempfile.mkdtemp(prefix="fs-shipped-"))
-    shutil.copytree(REPO / "factsheets", root / "factsheets")
-    shutil.copytree(REPO / "templates", root / "templates")
+    for folder in ("factsheets", "translations", "templates"):
+        shutil.copytree(REPO / folder, root / folder)
     return root
 
 
