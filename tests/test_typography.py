@@ -117,3 +117,27 @@ def test_a_paragraph_broken_at_its_hyphen_in_a_table_keeps_the_hyphen(tmp_path):
     SimpleDocTemplate(str(path)).build([Table([[Para(text, style)]], colWidths=[width], style=flat)])
     lines = pypdf.PdfReader(path).pages[0].extract_text().splitlines()
     assert lines[0].endswith("so-") and lines[1].startswith("called"), lines
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en_GB", ["establishment", "deployment", "reconnaissance", "intelligence", "so-called", "Kursk"]),
+    ("ru_RU", ["развертывание", "государственные", "представление", "Курской"]),
+    ("uk_UA", ["розгортання", "передплатників", "розвідка", "Курській"]),
+])
+def test_a_hyphenation_dictionary_from_the_cache_breaks_words_as_pyphen_does(language, words, monkeypatch, tmp_path):
+    import pyphen
+
+    from factsheet import hyphenation
+
+    monkeypatch.setenv("FACTSHEET_CACHE_DIR", str(tmp_path))
+    path = pyphen.LANGUAGES[pyphen.language_fallback(language)]
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    hyphenation.load(language)  # parsed by pyphen, and stored
+    assert list((tmp_path / "hyphenation").glob("*.bin"))
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    hyphenation.load(language)  # from the cache
+    cached = pyphen.hdcache[path]
+    assert cached.patterns == pyphen.HyphDict(path).patterns
+    own = pyphen.Pyphen(filename=path, cache=False)
+    for word in words:
+        assert list(pyphen.Pyphen(lang=language).iterate(word)) == list(own.iterate(word)), word

@@ -604,16 +604,20 @@ def _preload(project, templates, work) -> None:
 
 
 def warm_up(project: m.Project, templates, languages) -> None:
-    """Import the renderer and load the fonts and catalogs these languages need, ahead of the first build."""
-    from . import render  # noqa: F401 (imported for its side effect: ReportLab loaded once)
+    """Import the renderer and load the fonts, catalogs and hyphenation dictionaries these languages need, ahead of the first build."""
+    from . import hyphenation, render  # noqa: F401 (render imported for its side effect: ReportLab loaded once)
     from .fonts import Fonts
     from .i18n import translator
     from .languages import script_of
+    from .resolve import typography_for
 
-    for template in templates:
-        for language in languages:
+    for language in languages:
+        translator(language, project.locale_dirs)
+        dictionary = typography_for(project, language).hyphenation
+        if dictionary:
+            hyphenation.load(dictionary)
+        for template in templates:
             Fonts(template, script_of(language))
-            translator(language, project.locale_dirs)
 
 
 def _render_task(index: int) -> tuple:

@@ -11,6 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 from reportlab.platypus.paragraph import _FUZZ
 
+from .. import hyphenation
 from ..fonts import Fonts
 from ..resolve import ResolvedSheet, RText
 from ..templates import Template
@@ -58,6 +59,8 @@ class Context:
     styles: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.sheet.hyphenation:
+            hyphenation.load(self.sheet.hyphenation)  # from the cache, unless a warm-up did it before the fork
         sizes, ink = self.template.sizes, self.colour("ink")
         body = self.fonts.role("body").font_name
         heading = self.fonts.role("heading").font_name
