@@ -267,7 +267,11 @@ def _corrected_mark(ctx: Context, label: str | None) -> str:
 
 def facts_table(ctx: Context, facts: list) -> Table:
     """Facts one per row, badge on the left."""
-    rows = [fact_row(ctx, fact) for fact in facts]
+    return rows_table(ctx, [fact_row(ctx, fact) for fact in facts])
+
+
+def rows_table(ctx: Context, rows: list) -> Table:
+    """Fact rows (from fact_row) as a table, badge on the left."""
     return table(rows, [ctx.badge_width + 7, ctx.width - ctx.badge_width - 7],
                  [("BOTTOMPADDING", (0, 0), (-1, -1), 4.5), ("TOPPADDING", (0, 0), (0, -1), 0.6)], ctx)
 
@@ -323,9 +327,11 @@ class FillingFacts(Flowable):
         """
         room = available_height - self.reserve
         best = _more_facts(self.ctx, self.total)
+        # Every trial table reuses the same rows, so each fact's lines are broken once, not once per trial.
+        head = Para(self.ctx.m(self.ctx.label("key_facts"), "heading"), self.ctx.styles["heading"])
+        rows = [fact_row(self.ctx, fact) for fact in self.facts]
         for count in range(1, len(self.facts) + 1):
-            parts = [Para(self.ctx.m(self.ctx.label("key_facts"), "heading"), self.ctx.styles["heading"]),
-                     facts_table(self.ctx, self.facts[:count])] + _more_facts(self.ctx, self.total - count)
+            parts = [head, rows_table(self.ctx, rows[:count])] + _more_facts(self.ctx, self.total - count)
             height = sum(part.wrap(available_width, available_height)[1] for part in parts)
             if height > room:
                 break
