@@ -222,3 +222,34 @@ def test_a_cached_yaml_tree_and_po_catalog_are_what_parsing_the_file_gives(tmp_p
     edited = read_yaml(copy, Problems())
     assert edited != parsed and "Only four coffins" in str(edited)
     assert all(node.loc.path == copy for node in edited.items.values())  # places name the file read, not the cached one
+
+
+def test_a_rebalanced_sheet_is_laid_out_only_for_breaks_that_can_help(desk, monkeypatch):
+    # The first layout says where each section starts; a break before a section that starts
+    # on the last page, or that would move too little onto it, is not laid out to find out.
+    import datetime as dt
+
+    from factsheet import render
+    from factsheet.render import REMNANT, render_sheet
+    from factsheet.resolve import resolve_sheet
+    from factsheet.templates import load_template
+
+    project = load_project(desk)
+    validated(project)
+    template = load_template(desk / "templates", "briefing", project.readable_roots())
+    sheet = resolve_sheet(project, project.sheets["treaty-anniversary"], "ko")
+    passes = []
+    original = render._render
+
+    def laid_out(*args, break_before=None):
+        passes.append((break_before, original(*args, break_before=break_before)))
+        return passes[-1][1]
+
+    monkeypatch.setattr(render, "_render", laid_out)
+    result = render_sheet(sheet, template, "test", dt.datetime(2025, 6, 30))
+    (_, first), *tried = passes
+    assert first.fill < REMNANT and tried  # this sheet needs rebalancing
+    assert result.data == tried[-1][1].rendered.data and tried[-1][1].fill >= REMNANT
+    for block, moved in tried:
+        assert first.block_starts[block][0] == first.rendered.pages - 1  # only blocks that can move onto the last page
+        assert abs(first.fill_after_break(block) - moved.fill) < 0.03, block  # and the estimate was close

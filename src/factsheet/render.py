@@ -40,7 +40,12 @@ class Rendered:
 
 
 class _Document(BaseDocTemplate):
-    """Adds outline entries for headings as they are placed."""
+    """Adds outline entries for headings as they are placed, and notes where each headed block starts and each page ends."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.block_starts: list[tuple[int, float]] = []  # (page, top edge) of each headed block, in story order
+        self.page_ends: dict[int, float] = {}  # how far down each page's content reaches
 
     def afterFlowable(self, flowable) -> None:  # noqa: N802 (ReportLab's name)
         if not isinstance(flowable, (Heading, HeadedTable)):
@@ -49,9 +54,14 @@ class _Document(BaseDocTemplate):
         top = self.frame._y + flowable.height + flowable.getSpaceBefore()
         if isinstance(flowable, HeadedTable):
             flowable = flowable.head  # its heading, or a "(continued)" one, which is no outline entry
+            if isinstance(flowable, Heading):
+                self.block_starts.append((self.page, top - flowable.getSpaceBefore()))
         if isinstance(flowable, Heading):
             self.canv.bookmarkHorizontal(flowable.key, 0, top)
             self.canv.addOutlineEntry(flowable.outline, flowable.key, level=flowable.level, closed=False)
+
+    def afterPage(self) -> None:  # noqa: N802 (ReportLab's name)
+        self.page_ends[self.page] = self.frame._y
 
 
 FOOTER_BAND = 10.0  # points of clear space between the last line of text and the footer rule
@@ -64,6 +74,33 @@ def pdf_date(day: dt.date | dt.datetime) -> str:
 
 # A last page less full than this holds a remnant: a few lines that a reader turns the page for.
 REMNANT = 0.25
+# How far the estimate of a rebalanced last page may fall short and still be worth laying out to see.
+ESTIMATE_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One layout of a sheet: the PDF, how full its last page is (0 to 1), and where its headed blocks start."""
+
+    rendered: Rendered
+    fill: float
+    block_starts: tuple  # (page, top edge) of each headed block
+    page_ends: dict  # page -> how far down its content reaches
+    height: float  # of the text frame
+
+    def fill_after_break(self, block: int) -> float | None:
+        """Estimated fill of the last page if `block` started a new page; None when that would not keep the page count.
+
+        Only a block that starts on the page before the last can move there without a
+        new page: it takes with it everything from its top to the end of that page.
+        """
+        pages = self.rendered.pages
+        page, top = self.block_starts[block]
+        if page != pages - 1:
+            return None
+        moved = top - self.page_ends[page]
+        fill = self.fill + moved / self.height
+        return fill if fill <= 1 else None
 
 
 def render_sheet(sheet: ResolvedSheet, template: Template, build_id: str, timestamp: dt.datetime) -> Rendered:
@@ -77,26 +114,26 @@ def render_sheet(sheet: ResolvedSheet, template: Template, build_id: str, timest
     """
     fonts = Fonts(template, script_of(sheet.language))
     fonts.check_glyphs(sheet.texts())
-    rendered, fill, blocks = _render(sheet, template, fonts, build_id, timestamp)
+    first = _render(sheet, template, fonts, build_id, timestamp)
     droppable = [block for block in template.blocks if block.drop_when_full]
-    while rendered.pages > template.max_pages and droppable:
+    while first.rendered.pages > template.max_pages and droppable:
         dropped = droppable.pop()
         template = replace(template, blocks=tuple(block for block in template.blocks if block is not dropped))
-        rendered, fill, blocks = _render(sheet, template, fonts, build_id, timestamp)
-    if rendered.pages > 1 and fill < REMNANT:
-        for back in range(1, blocks + 1):
-            moved, moved_fill, _ = _render(sheet, template, fonts, build_id, timestamp, break_before=blocks - back)
-            if moved.pages == rendered.pages and moved_fill >= REMNANT:
-                return moved
-    return rendered
+        first = _render(sheet, template, fonts, build_id, timestamp)
+    if first.rendered.pages > 1 and first.fill < REMNANT:
+        # Later blocks first; those the first layout says cannot help are tried last, not laid out in vain first.
+        candidates = list(reversed(range(len(first.block_starts))))
+        hopeful = [block for block in candidates if (first.fill_after_break(block) or 0) >= REMNANT - ESTIMATE_MARGIN]
+        for block in hopeful + [block for block in candidates if block not in hopeful]:
+            moved = _render(sheet, template, fonts, build_id, timestamp, break_before=block)
+            if moved.rendered.pages == first.rendered.pages and moved.fill >= REMNANT:
+                return moved.rendered
+    return first.rendered
 
 
 def _render(sheet: ResolvedSheet, template: Template, fonts: Fonts, build_id: str, timestamp: dt.datetime,
-            break_before: int | None = None) -> tuple[Rendered, float, int]:
-    """The PDF, how full its last page is (0 to 1), and how many headed blocks it has.
-
-    With `break_before`, the headed block of that index starts a new page.
-    """
+            break_before: int | None = None) -> _Pass:
+    """Lay the sheet out once; with `break_before`, the headed block of that index starts a new page."""
     ctx = Context(template, fonts, sheet, build_id)
     buffer = io.BytesIO()
     margins = template.margins
@@ -127,4 +164,4 @@ def _render(sheet: ResolvedSheet, template: Template, fonts: Fonts, build_id: st
         story.insert(headed[break_before], PageBreak())
     doc.build(story, canvasmaker=make_canvas)
     fill = (margins["bottom"] + height - doc.frame._y) / height
-    return Rendered(buffer.getvalue(), doc.page), fill, len(headed)
+    return _Pass(Rendered(buffer.getvalue(), doc.page), fill, tuple(doc.block_starts), doc.page_ends, height)
