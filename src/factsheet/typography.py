@@ -7,6 +7,7 @@ numbers that stay with their nouns, and no line that starts with a dash.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -38,9 +39,14 @@ def typeset(text: str, rules: Typography) -> str:
     text = _NUMBER_WORD.sub(r"\1" + NBSP, text)  # "6 000 солдат", "30 June", "4–5 coffins"
     text = _WORD_DAY.sub(lambda m: m.group(1) + (NBSP if m.group(1)[0].isupper() else " "), text)
     if rules.short_words:
-        pattern = r"(?<![^\s(«„“])(" + "|".join(map(re.escape, rules.short_words)) + r") "
-        text = re.sub(pattern, r"\1" + NBSP, text, flags=re.IGNORECASE)
+        text = _short_words_pattern(rules.short_words).sub(r"\1" + NBSP, text)
     return text
+
+
+@functools.lru_cache(maxsize=None)
+def _short_words_pattern(words: tuple) -> re.Pattern:
+    """A language's short words before a space, compiled once (every text of every sheet is typeset)."""
+    return re.compile(r"(?<![^\s(«„“])(" + "|".join(map(re.escape, words)) + r") ", re.IGNORECASE)
 
 
 def _quotes(text: str, rules: Typography) -> str:
