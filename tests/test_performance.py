@@ -93,14 +93,18 @@ def test_a_template_change_rebuilds_that_templates_pdfs(desk):
 
 def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypatch):
     monkeypatch.setenv("FACTSHEET_CACHE_DIR", str(tmp_path / "cache"))
+    import pyphen
+
     from factsheet import fonts, i18n
 
     fonts._load.cache_clear()
     i18n._translator.cache_clear()
+    monkeypatch.setattr(pyphen, "hdcache", {})
     clean = tmp_path / "clean"
     build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=clean)
     entries = sorted((tmp_path / "cache").rglob("*.bin"))
-    assert {p.parent.name for p in entries} == {"ttf", "catalog", "filehash", "yaml", "po", "records", "sheets", "findings", "stamps", "filehashes"}
+    assert {p.parent.name for p in entries} == {"ttf2", "hyphenation", "catalog", "filehash", "yaml", "po", "records", "sheets", "findings",
+                                                "stamps", "filehashes"}
     for index, entry in enumerate(entries):  # truncate one, flip bytes in the others
         data = bytearray(entry.read_bytes())
         if index == 0:
@@ -113,6 +117,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
         assert not entry.exists()                                  # ...and removed
     fonts._load.cache_clear()
     i18n._translator.cache_clear()
+    pyphen.hdcache.clear()
     rebuilt = tmp_path / "rebuilt"
     build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=rebuilt)
     assert pdf_bytes(rebuilt) == pdf_bytes(clean)
@@ -253,3 +258,22 @@ def test_a_rebalanced_sheet_is_laid_out_only_for_breaks_that_can_help(desk, monk
     for block, moved in tried:
         assert first.block_starts[block][0] == first.rendered.pages - 1  # only blocks that can move onto the last page
         assert abs(first.fill_after_break(block) - moved.fill) < 0.03, block  # and the estimate was close
+
+
+@pytest.mark.parametrize("face", ["NotoSansKR-Regular.ttf", "NotoSans-Bold.ttf"])
+def test_a_font_from_the_cache_has_exactly_the_tables_reportlab_parses(face, monkeypatch, tmp_path):
+    import rendercv_fonts
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from factsheet import fonts
+
+    monkeypatch.setenv("FACTSHEET_CACHE_DIR", str(tmp_path))
+    path = str(Path(rendercv_fonts.__file__).parent / "Noto Sans" / face)
+    parsed = TTFontFace(path)
+    fonts._cached_font("stored", path)  # parses and stores
+    assert list((tmp_path / "ttf2").glob("*.bin"))
+    cached = fonts._cached_font("restored", path).face  # from the cache
+    for name, value in parsed.__dict__.items():
+        if name not in fonts._NOT_CACHED:
+            assert getattr(cached, name) == value and type(getattr(cached, name)) is type(value), name
+    assert cached._ttf_data == parsed._ttf_data

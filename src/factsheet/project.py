@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
 import functools
-import gc
 import hashlib
 from pathlib import Path
 
+from . import collector
 from . import model as m
 from . import recordcache
 from .errors import RequestError
@@ -55,25 +54,8 @@ def outside_link(path: Path, root: Path) -> Problem | None:
 
 def load_project(root: str | Path) -> m.Project:
     """Read and validate every record under `root`/factsheets; problems are kept on the project."""
-    with _no_collection():
+    with collector.paused():
         return _load(root)
-
-
-@contextlib.contextmanager
-def _no_collection():
-    """Hold off the cycle collector while records are built.
-
-    Records form trees, never cycles, so a collection finds nothing to free; but a
-    thousand sheets make about a million objects, and the collector, run again and
-    again as they are made, took as long as making them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load(root: str | Path) -> m.Project:
