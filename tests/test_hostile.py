@@ -220,13 +220,14 @@ def test_a_killed_worker_fails_the_build_instead_of_hanging_it(desk):
         import os, sys
         from factsheet import builder
         from factsheet.cli import main
-        real = builder._render_task
+        real = builder.render_task
         def dying(index):
             if index == 1:
                 os._exit(9)  # as if the kernel had killed the worker
             return real(index)
-        builder._render_task = dying
-        sys.argv = ["factsheet", "build", "-C", {str(desk.root)!r}, "-j", "2", "--lang", "en,ko", "--force"]
+        builder.render_task = dying
+        # Three: with two, the build and its head start render, and either renders what the other leaves.
+        sys.argv = ["factsheet", "build", "-C", {str(desk.root)!r}, "-j", "3", "--lang", "en,ko", "--force"]
         main()
     """)
     desk.replace("factsheets/settings.yaml", "languages: [ko]", "languages: [ko]")
@@ -395,18 +396,21 @@ def test_an_unexpected_bug_is_one_line_and_exit_70(desk, monkeypatch):
     assert "factsheet: internal error (ZeroDivisionError: division by zero). This is a bug in factsheet" in output
 
 
-def test_workers_die_with_their_parent(desk, tmp_path):
+# Three processes: workers forked once the project is checked. Two: the build and its head start, which
+# was forked before anything was loaded; both render (render_prepared), and both must end with the build.
+@pytest.mark.parametrize("jobs, renderer", [("3", "render_task"), ("2", "render_prepared")])
+def test_workers_die_with_their_parent(desk, tmp_path, jobs, renderer):
     pids = tmp_path / "pids"
     pids.mkdir()
     script = textwrap.dedent(f"""
         import os, sys, time
         from factsheet import builder
         from factsheet.cli import main
-        def stuck(index):
+        def stuck(*args):
             (open({str(pids)!r} + "/" + str(os.getpid()), "w")).close()
             time.sleep(600)
-        builder._render_task = stuck
-        sys.argv = ["factsheet", "build", "-C", {str(desk.root)!r}, "-j", "2", "--lang", "en,ko", "--force"]
+        builder.{renderer} = stuck
+        sys.argv = ["factsheet", "build", "-C", {str(desk.root)!r}, "-j", {jobs!r}, "--lang", "en,ko", "--force"]
         main()
     """)
     desk.replace(SHEET_PATH, "  languages: [en]", "  languages: [en, ko]")

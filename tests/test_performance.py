@@ -277,3 +277,74 @@ def test_a_font_from_the_cache_has_exactly_the_tables_reportlab_parses(face, mon
         if name not in fonts._NOT_CACHED:
             assert getattr(cached, name) == value and type(getattr(cached, name)) is type(value), name
     assert cached._ttf_data == parsed._ttf_data
+
+
+def test_a_build_with_a_head_start_renders_in_both_processes_and_gives_the_same_pdfs(desk, tmp_path, monkeypatch):
+    import time
+
+    from factsheet import builder
+    from factsheet.headstart import Headstart
+
+    build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=tmp_path / "serial")
+    headstart = Headstart.start(desk, tmp_path / "ahead", force=False)
+    assert headstart is not None  # no manifest there yet: everything will be rendered
+    real = builder.render_prepared
+
+    def slow(*args):  # this process only (the head start was forked before): it leaves the head start work to do
+        time.sleep(0.3)
+        return real(*args)
+
+    monkeypatch.setattr(builder, "render_prepared", slow)
+    try:
+        build(validated(load_project(desk)), templates=["briefing"], jobs=2, out_dir=tmp_path / "ahead",
+              headstart=headstart)
+        assert headstart.rendered > 0
+    finally:
+        headstart.close()
+    assert pdf_bytes(tmp_path / "ahead") == pdf_bytes(tmp_path / "serial")
+
+
+def test_a_head_start_that_died_leaves_its_work_to_the_build(desk, tmp_path):
+    from factsheet.headstart import Headstart
+
+    build(validated(load_project(desk)), templates=["briefing"], languages=["en"], jobs=1, out_dir=tmp_path / "serial")
+    headstart = Headstart.start(desk, tmp_path / "ahead", force=True)
+    headstart.process.kill()
+    headstart.process.join()
+    try:
+        result = build(validated(load_project(desk)), templates=["briefing"], languages=["en"], jobs=2,
+                       out_dir=tmp_path / "ahead", headstart=headstart)
+    finally:
+        headstart.close()
+    assert len(result.outputs) == 3 and headstart.rendered == 0
+    assert pdf_bytes(tmp_path / "ahead") == pdf_bytes(tmp_path / "serial")
+
+
+def test_a_head_start_is_made_only_when_outputs_look_out_of_date(desk, tmp_path, monkeypatch):
+    import os
+
+    from factsheet import headstart
+
+    out = desk / "out"
+    assert headstart.likely_to_render(desk, out)  # never built
+    build(validated(load_project(desk)), templates=["briefing"], languages=["en"], jobs=1)
+    assert not headstart.likely_to_render(desk, out)  # nothing changed since
+    assert headstart.Headstart.start(desk, None, force=False) is None
+    sheet = desk / "factsheets" / "sheets" / "kursk-deployment.yaml"
+    later = (out / "manifest.json").stat().st_mtime_ns + 1_000_000_000
+    os.utime(sheet, ns=(later, later))
+    assert headstart.likely_to_render(desk, out)  # an input is newer than the manifest
+    monkeypatch.setattr(headstart, "LARGEST", 10)
+    assert not headstart.likely_to_render(desk, out)  # a big project renders long enough without one
+
+
+def test_a_translator_crosses_a_pipe_with_its_plural_rule():
+    import pickle
+
+    from factsheet.i18n import translator
+
+    russian = translator("ru")
+    copy = pickle.loads(pickle.dumps(russian))
+    assert copy.messages == russian.messages and copy.locale == russian.locale
+    assert [copy.plural(n) for n in (1, 2, 5, 11, 21, 22)] == [russian.plural(n) for n in (1, 2, 5, 11, 21, 22)] \
+        == [0, 1, 2, 2, 0, 1]

@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import __version__, cache
 from . import model as m
@@ -32,6 +32,9 @@ from .pofiles import po_path
 from .problems import Loc, Problem, Severity
 from .templates import FONTS_FILE, TYPOGRAPHY_FILE, TemplateError, find_template_file, load_template
 from .validate import SLUG
+
+if TYPE_CHECKING:
+    from .headstart import Headstart
 
 MANIFEST = "manifest.json"
 EDITIONS = "editions"  # editions/<sheet>/<number>.json, written by `publish`
@@ -345,13 +348,15 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
           templates: list[str] | None = None, out_dir: Path | None = None, *, formats: list[str] | None = None,
           source_date_epoch: int | None = None,
           progress: Callable[[int, int, str], None] | None = None, strict: bool = False, force: bool = False,
-          jobs: int = 1, clock: Callable[[], float] = time.perf_counter) -> BuildResult:
+          jobs: int = 1, clock: Callable[[], float] = time.perf_counter, headstart: Headstart | None = None) -> BuildResult:
     """Build the requested PDFs of a checked project into `out_dir` (default: the project's out/); return what was written.
 
     A PDF whose inputs have not changed since the manifest recorded it, and
     whose file is intact, is skipped unless `force`; one that renders
     byte-identical to its file is left untouched. `jobs` > 1 renders in
     that many worker processes; the bytes are the same as a serial build.
+    With a `headstart` (started before the project was loaded), this process
+    and the head start render together instead.
     With `strict`, a missing or stale translation is an error instead of a
     visibly marked fallback to the source text.
     """
@@ -393,7 +398,7 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
             _remove_stale_staging(out_dir)
             staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
             try:
-                outputs = _render_all(project, work, loaded, staging, source_date_epoch, progress, jobs)
+                outputs = _render_all(project, work, loaded, staging, source_date_epoch, progress, jobs, headstart)
                 # A PDF that came out byte-identical stays untouched (same file, same time), so nothing downstream
                 # sees a change; its manifest entry still takes the new input hash.
                 same = {o.file for o in outputs
@@ -447,6 +452,8 @@ class Task:
     job: Job
     inputs: dict
     input_hash: str
+
+
 
 
 def _load_templates(project: m.Project, names: set) -> dict:
@@ -510,24 +517,34 @@ class Stamps:
 _SHARED: dict = {}
 
 
-def _render_all(project, work: list, templates, staging: Path, source_date_epoch, progress, jobs: int) -> list[Output]:
-    _SHARED.update(project=project, templates=templates, staging=staging, source_date_epoch=source_date_epoch, work=work,
-                   editions=_read_editions(project.root, {task.job.sheet.id for task in work}))
+def _render_all(project, work: list, templates, staging: Path, source_date_epoch, progress, jobs: int,
+                headstart: Headstart | None = None) -> list[Output]:
     results: list = [None] * len(work)
-    try:
-        if jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    with shared_work(project, work, templates, staging, source_date_epoch):
+        if headstart is not None:
+            headstart.render(work, templates, staging, results, progress)
+        elif jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
             _render_in_workers(project, templates, work, results, progress, jobs)
         else:
             for index in range(len(work)):
-                results[index] = _render_task(index)[1]
+                results[index] = render_task(index)[1]
                 if progress and isinstance(results[index], Output):
                     progress(index + 1, len(work), results[index].file)
-    finally:
-        _SHARED.clear()
     errors = [r for r in results if isinstance(r, Problem)]
     if errors:
         raise BuildFailed(errors)
     return results
+
+
+@contextlib.contextmanager
+def shared_work(project: m.Project, work: list, templates: dict, staging: Path, source_date_epoch: int | None):
+    """Make `work` what render_task renders, in this process and in any forked from it, for the block."""
+    _SHARED.update(project=project, templates=templates, staging=staging, source_date_epoch=source_date_epoch, work=work,
+                   editions=_read_editions(project.root, {task.job.sheet.id for task in work}))
+    try:
+        yield
+    finally:
+        _SHARED.clear()
 
 
 def _read_editions(root: Path, sheet_ids: set) -> dict:
@@ -563,8 +580,8 @@ def _render_in_workers(project, templates, work: list, results: list, progress, 
     chunk = max(1, min(16, len(work) // (jobs * 8)))
     try:
         with _unfreezing(), ProcessPoolExecutor(min(jobs, len(work)), mp_context=context,
-                                                initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            for done, (index, result) in enumerate(pool.map(_render_task, range(len(work)), chunksize=chunk), 1):
+                                                initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            for done, (index, result) in enumerate(pool.map(render_task, range(len(work)), chunksize=chunk), 1):
                 results[index] = result
                 if progress and isinstance(result, Output):
                     progress(done, len(work), result.file)
@@ -573,7 +590,7 @@ def _render_in_workers(project, templates, work: list, results: list, progress, 
                                  "written: run the build again, or with -j 1") from None
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Make a worker end when the build that started it ends, however it ends (Linux; elsewhere it checks once)."""
     import signal
 
@@ -620,56 +637,77 @@ def warm_up(project: m.Project, templates, languages) -> None:
             Fonts(template, script_of(language))
 
 
-def _render_task(index: int) -> tuple:
-    """Render the index-th PDF of the shared work list into the staging folder.
+@dataclass(frozen=True)
+class Prepared:
+    """A task made ready to render in any process: its sheet resolved for the language, as the edition it is."""
 
-    Returns (index, manifest entry) or (index, the problem that stopped it).
-    Only the index crosses the process boundary; the work itself was inherited.
-    """
-    from reportlab.pdfbase.ttfonts import TTFError
-    from reportlab.platypus.doctemplate import LayoutError
+    task: Task
+    resolved: object  # resolve.ResolvedSheet
+    timestamp: dt.datetime  # written into the PDF as its date
+    size: str  # the sheet's size in words, for messages about layouts it does not fit
 
+
+def prepare(index: int) -> Prepared:
+    """The index-th task of the shared work (see shared_work), with what render_prepared needs from the project."""
     from .editions import as_edition
-    from .fonts import MissingGlyph
-    from .render import render_sheet
     from .resolve import resolve_sheet
 
     shared = _SHARED
     task = shared["work"][index]
-    job = task.job
-    template = shared["templates"][job.template]
     project = shared["project"]
-    sheet = project.sheets[job.sheet.id]
-    resolved = as_edition(project, resolve_sheet(project, sheet, job.language), shared["editions"][job.sheet.id])
+    sheet = project.sheets[task.job.sheet.id]
+    resolved = as_edition(project, resolve_sheet(project, sheet, task.job.language), shared["editions"][task.job.sheet.id])
+    return Prepared(task, resolved, timestamp_for(sheet, shared["source_date_epoch"]), _size(sheet))
+
+
+def render_task(index: int) -> tuple:
+    """Render the index-th task of the shared work into the staging folder: (index, its manifest entry or problem).
+
+    Only the index crosses the process boundary; the work itself was inherited.
+    """
+    return index, render_prepared(prepare(index), _SHARED["templates"], _SHARED["staging"])
+
+
+def render_prepared(prepared: Prepared, templates: dict, staging: Path) -> Output | Problem:
+    """Render one prepared task into the staging folder: its manifest entry, or the problem that stopped it."""
+    from reportlab.pdfbase.ttfonts import TTFError
+    from reportlab.platypus.doctemplate import LayoutError
+
+    from .fonts import MissingGlyph
+    from .render import render_sheet
+
+    task, resolved = prepared.task, prepared.resolved
+    job = task.job
+    template = templates[job.template]
     if job.format == "html":
-        return index, _write_html(resolved, template, task, shared["staging"])
+        return _write_html(resolved, template, task, staging)
     try:
-        rendered = render_sheet(resolved, template, task.input_hash[:8], timestamp_for(sheet, shared["source_date_epoch"]))
+        rendered = render_sheet(resolved, template, task.input_hash[:8], prepared.timestamp)
     except MissingGlyph as exc:
-        return index, Problem(job.sheet.loc, Severity.ERROR, "missing-glyph",
-                              f"sheet '{job.sheet.id}' ({job.language}): no configured font has a glyph for "
-                              f"{exc.char!r} (U+{ord(exc.char):04X}) in {exc.where}: add a font family that has it "
-                              f"to templates/{FONTS_FILE}, or change the text")
+        return Problem(job.sheet.loc, Severity.ERROR, "missing-glyph",
+                       f"sheet '{job.sheet.id}' ({job.language}): no configured font has a glyph for "
+                       f"{exc.char!r} (U+{ord(exc.char):04X}) in {exc.where}: add a font family that has it "
+                       f"to templates/{FONTS_FILE}, or change the text")
     except TTFError as exc:
-        return index, Problem(Loc(Path(str(template.fonts_path)), 1, 1), Severity.ERROR, "bad-font",
-                              f"a font file named here cannot be read by ReportLab ({exc}): use a static .ttf file "
-                              "with TrueType outlines")
+        return Problem(Loc(Path(str(template.fonts_path)), 1, 1), Severity.ERROR, "bad-font",
+                       f"a font file named here cannot be read by ReportLab ({exc}): use a static .ttf file "
+                       "with TrueType outlines")
     except (LayoutError, ValueError) as exc:
         # ReportLab's words for "this does not fit": a block wider or taller than the text area.
-        return index, Problem(job.sheet.loc, Severity.ERROR, "does-not-fit",
-                              f"sheet '{job.sheet.id}' ({job.language}) cannot be laid out with template "
-                              f"'{job.template}' ({_size(sheet)}): a block does not fit in the text area "
-                              f"({str(exc).splitlines()[0][:120]}); shorten the sheet or widen the text area")
+        return Problem(job.sheet.loc, Severity.ERROR, "does-not-fit",
+                       f"sheet '{job.sheet.id}' ({job.language}) cannot be laid out with template "
+                       f"'{job.template}' ({prepared.size}): a block does not fit in the text area "
+                       f"({str(exc).splitlines()[0][:120]}); shorten the sheet or widen the text area")
     if rendered.pages > template.max_pages:
-        return index, Problem(job.sheet.loc, Severity.ERROR, "too-long",
-                              f"sheet '{job.sheet.id}' ({job.language}) needs {rendered.pages} pages but template "
-                              f"'{job.template}' allows {template.max_pages} ({_size(sheet)}): shorten the sheet, "
-                              f"mark fewer facts key, "
-                              f"or use a longer template")
-    safe_output_path(shared["staging"], job.filename).write_bytes(rendered.data)
-    return index, Output(job.filename, job.sheet.id, job.language, job.template, rendered.pages, len(rendered.data),
-                         hashlib.sha256(rendered.data).hexdigest(), task.input_hash, task.inputs,
-                         resolved.edition_number, resolved.published)
+        return Problem(job.sheet.loc, Severity.ERROR, "too-long",
+                       f"sheet '{job.sheet.id}' ({job.language}) needs {rendered.pages} pages but template "
+                       f"'{job.template}' allows {template.max_pages} ({prepared.size}): shorten the sheet, "
+                       f"mark fewer facts key, "
+                       f"or use a longer template")
+    safe_output_path(staging, job.filename).write_bytes(rendered.data)
+    return Output(job.filename, job.sheet.id, job.language, job.template, rendered.pages, len(rendered.data),
+                  hashlib.sha256(rendered.data).hexdigest(), task.input_hash, task.inputs,
+                  resolved.edition_number, resolved.published)
 
 
 def _write_html(resolved, template, task: "Task", staging: Path) -> Output:

@@ -44,6 +44,12 @@ class Translator:
     messages: dict  # msgid -> str, or (msgid, plural) -> tuple of forms
     locale: Locale
     plural: Callable[[int], int] = staticmethod(lambda n: int(n != 1))  # the catalog's Plural-Forms rule
+    rule: str = "(n != 1)"  # that rule's source
+
+    def __reduce__(self):
+        # The compiled rule cannot be pickled, its source can: a build's head start receives resolved
+        # sheets, their translator included, through a pipe.
+        return _translator_with_rule, (self.language, self.messages, self.locale, self.rule)
 
     def gettext(self, message: str, **values) -> str:
         """Translate a message and fill in its {placeholders}."""
@@ -95,8 +101,17 @@ def _translator(language: str, path: Path | Traversable | None, mtime_ns: int, s
         data = path.read_bytes()
         key = hashlib.sha256(data + language.encode()).hexdigest()[:40]
         messages, plural_expr, _ = catalog_contents(path, language, data, key)
-        plural = gettext.c2py(plural_expr)
+        return _translator_with_rule(language, messages, locale, plural_expr)
     return Translator(language, messages, locale, plural)
+
+
+def _translator_with_rule(language: str, messages: dict, locale: Locale, rule: str) -> Translator:
+    return Translator(language, messages, locale, _compiled_rule(rule), rule)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_rule(rule: str) -> Callable[[int], int]:
+    return gettext.c2py(rule)
 
 
 @functools.lru_cache(maxsize=1)
