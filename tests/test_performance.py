@@ -104,7 +104,7 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     build(validated(load_project(desk)), templates=["briefing"], jobs=1, out_dir=clean)
     entries = sorted((tmp_path / "cache").rglob("*.bin"))
     assert {p.parent.name for p in entries} == {"ttf2", "hyphenation", "catalog", "filehash", "yaml", "po", "records", "sheets", "findings",
-                                                "stamps", "filehashes"}
+                                                "stamps", "times", "filehashes"}
     for index, entry in enumerate(entries):  # truncate one, flip bytes in the others
         data = bytearray(entry.read_bytes())
         if index == 0:
@@ -123,9 +123,11 @@ def test_corrupt_cache_entries_are_detected_and_rebuilt(desk, tmp_path, monkeypa
     assert pdf_bytes(rebuilt) == pdf_bytes(clean)
     again = {(p.parent.name, p.name) for p in (tmp_path / "cache").rglob("*.bin")}
     before = {(p.parent.name, p.name) for p in entries}
-    # Templates stay parsed in this process, so their YAML is not read again, and the PDFs' stamps are kept per
-    # output folder (this build wrote to another); everything else is rebuilt as it was.
-    assert {e for e in again if e[0] != "stamps"} <= before and {e for e in before if e[0] not in ("yaml", "stamps")} <= again
+    # Templates stay parsed in this process, so their YAML is not read again, and the PDFs' stamps and render
+    # times are kept per output folder (this build wrote to another); everything else is rebuilt as it was.
+    per_folder = ("stamps", "times")
+    assert {e for e in again if e[0] not in per_folder} <= before
+    assert {e for e in before if e[0] not in ("yaml", *per_folder)} <= again
 
 
 def test_cached_fonts_give_the_same_pdfs_as_freshly_parsed_ones(desk, tmp_path, monkeypatch):
@@ -348,3 +350,20 @@ def test_a_translator_crosses_a_pipe_with_its_plural_rule():
     assert copy.messages == russian.messages and copy.locale == russian.locale
     assert [copy.plural(n) for n in (1, 2, 5, 11, 21, 22)] == [russian.plural(n) for n in (1, 2, 5, 11, 21, 22)] \
         == [0, 1, 2, 2, 0, 1]
+
+
+def test_pdfs_are_rendered_longest_first_as_the_last_build_timed_them(desk, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from factsheet.builder import RenderTimes
+
+    monkeypatch.setenv("FACTSHEET_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    build(validated(load_project(desk)), templates=["briefing"], languages=["en", "ko"], jobs=1, out_dir=out)
+    known = RenderTimes(out).known
+    assert sorted(known) == sorted(p.name for p in out.glob("*.pdf")) and all(s > 0 for s in known.values())
+    work = [SimpleNamespace(job=SimpleNamespace(filename=name)) for name in [*sorted(known), "new-sheet.en.pdf"]]
+    order = RenderTimes(out).order(work)
+    assert [work[i].job.filename for i in order][0] == "new-sheet.en.pdf"  # never timed: it may be the longest
+    timed = [known[work[i].job.filename] for i in order[1:]]
+    assert timed == sorted(timed, reverse=True)

@@ -398,7 +398,11 @@ def build(valid: ValidProject, sheets: list[str] | None = None, languages: list[
             _remove_stale_staging(out_dir)
             staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
             try:
-                outputs = _render_all(project, work, loaded, staging, source_date_epoch, progress, jobs, headstart)
+                timings = RenderTimes(out_dir)
+                times = [0.0] * len(work)
+                outputs = _render_all(project, work, loaded, staging, source_date_epoch, progress, jobs, headstart,
+                                      timings.order(work), times)
+                timings.save(work, times)
                 # A PDF that came out byte-identical stays untouched (same file, same time), so nothing downstream
                 # sees a change; its manifest entry still takes the new input hash.
                 same = {o.file for o in outputs
@@ -513,23 +517,51 @@ class Stamps:
             cache.write("stamps", self.key, kept)
 
 
+class RenderTimes:
+    """How long each PDF of an output folder took to render the last time (in the cache), so the longest go first.
+
+    A build's processes take its PDFs in turn; when a slow one (a sheet laid out
+    again to fill its last page) comes last, one process works on alone while the
+    others wait. Taken longest first, as the last build timed them, they keep every
+    process busy to the end, as ninja orders its jobs from its log.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()
+        stored = cache.read("times", self.key)
+        self.known = stored if isinstance(stored, dict) else {}
+
+    def order(self, work: list) -> list[int]:
+        """The tasks' indices, longest first; those never timed before all others (any may be the longest)."""
+        known = self.known
+        return sorted(range(len(work)), key=lambda index: (work[index].job.filename in known,
+                                                           -known.get(work[index].job.filename, 0.0)))
+
+    def save(self, work: list, times: list) -> None:
+        """Remember how long each of these tasks took."""
+        updated = {**self.known, **{task.job.filename: round(seconds, 4) for task, seconds in zip(work, times)}}
+        if updated != self.known:
+            cache.write("times", self.key, updated)
+
+
 # Worker processes inherit this through fork instead of receiving it pickled with every task.
 _SHARED: dict = {}
 
 
 def _render_all(project, work: list, templates, staging: Path, source_date_epoch, progress, jobs: int,
-                headstart: Headstart | None = None) -> list[Output]:
+                headstart: Headstart | None, order: list, times: list) -> list[Output]:
+    """Every task's manifest entry, rendered in `order`, with each one's seconds in `times`; raises BuildFailed."""
     results: list = [None] * len(work)
     with shared_work(project, work, templates, staging, source_date_epoch):
         if headstart is not None:
-            headstart.render(work, templates, staging, results, progress)
+            headstart.render(work, order, templates, staging, results, times, progress)
         elif jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
-            _render_in_workers(project, templates, work, results, progress, jobs)
+            _render_in_workers(project, templates, work, order, results, times, progress, jobs)
         else:
-            for index in range(len(work)):
-                results[index] = render_task(index)[1]
+            for done, index in enumerate(order, 1):
+                _, results[index], times[index] = render_task(index)
                 if progress and isinstance(results[index], Output):
-                    progress(index + 1, len(work), results[index].file)
+                    progress(done, len(work), results[index].file)
     errors = [r for r in results if isinstance(r, Problem)]
     if errors:
         raise BuildFailed(errors)
@@ -562,7 +594,8 @@ def _read_editions(root: Path, sheet_ids: set) -> dict:
     return found
 
 
-def _render_in_workers(project, templates, work: list, results: list, progress, jobs: int) -> None:
+def _render_in_workers(project, templates, work: list, order: list, results: list, times: list, progress,
+                       jobs: int) -> None:
     """Render in forked worker processes; a worker that dies fails the build instead of hanging it."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -581,8 +614,8 @@ def _render_in_workers(project, templates, work: list, results: list, progress, 
     try:
         with _unfreezing(), ProcessPoolExecutor(min(jobs, len(work)), mp_context=context,
                                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-            for done, (index, result) in enumerate(pool.map(render_task, range(len(work)), chunksize=chunk), 1):
-                results[index] = result
+            for done, (index, result, seconds) in enumerate(pool.map(render_task, order, chunksize=chunk), 1):
+                results[index], times[index] = result, seconds
                 if progress and isinstance(result, Output):
                     progress(done, len(work), result.file)
     except BrokenProcessPool:
@@ -661,11 +694,13 @@ def prepare(index: int) -> Prepared:
 
 
 def render_task(index: int) -> tuple:
-    """Render the index-th task of the shared work into the staging folder: (index, its manifest entry or problem).
+    """Render the index-th task of the shared work into the staging folder: (index, manifest entry or problem, seconds).
 
     Only the index crosses the process boundary; the work itself was inherited.
     """
-    return index, render_prepared(prepare(index), _SHARED["templates"], _SHARED["staging"])
+    started = time.perf_counter()
+    result = render_prepared(prepare(index), _SHARED["templates"], _SHARED["staging"])
+    return index, result, time.perf_counter() - started
 
 
 def render_prepared(prepared: Prepared, templates: dict, staging: Path) -> Output | Problem:

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+import time
 from pathlib import Path
 
 # Input files (records, translations, templates, editions) beyond which no head start is made: a big project
@@ -52,32 +53,41 @@ class Headstart:
         theirs.close()
         return cls(process, ours, counter)
 
-    def render(self, work: list, templates: dict, staging: Path, results: list, progress) -> None:
-        """Render the shared work (builder.shared_work) here and in the head start; fill `results` in work order."""
+    def render(self, work: list, order: list, templates: dict, staging: Path, results: list, times: list,
+               progress) -> None:
+        """Render the shared work (builder.shared_work) in `order`, here and in the head start.
+
+        Fills `results` and `times` (seconds per task) in work order.
+        """
         from .builder import Output, prepare, render_prepared
 
         done = 0
 
-        def report(index: int, result) -> None:
+        def report(index: int, result, seconds: float) -> None:
             nonlocal done
-            results[index] = result
+            results[index], times[index] = result, seconds
             done += 1
             if progress and isinstance(result, Output):
                 progress(done, len(work), result.file)
 
+        def render_here(index: int) -> None:
+            started = time.perf_counter()
+            result = render_prepared(prepared[index], templates, staging)
+            report(index, result, time.perf_counter() - started)
+
         # Resolving is quick: every PDF is handed over, pickled here in one piece, before any is rendered. A
         # thread writes it, so that this process goes on to import the renderer while the head start reads.
         prepared = [prepare(index) for index in range(len(work))]
-        handover = pickle.dumps((templates, str(staging), prepared), protocol=pickle.HIGHEST_PROTOCOL)
+        handover = pickle.dumps((templates, str(staging), prepared, order), protocol=pickle.HIGHEST_PROTOCOL)
         threading.Thread(target=self._send, args=(handover,), daemon=True).start()
-        while (index := claim(self.counter, len(work))) is not None:
-            report(index, render_prepared(prepared[index], templates, staging))
+        while (turn := claim(self.counter, len(work))) is not None:
+            render_here(order[turn])
             self._collect(report, wait=False)
         while self.helping and any(result is None for result in results):
             self._collect(report, wait=True)
         for index, result in enumerate(results):
             if result is None:  # claimed by the head start, which died before finishing it
-                report(index, render_prepared(prepared[index], templates, staging))
+                render_here(index)
 
     def _send(self, handover: bytes) -> None:
         try:
@@ -114,7 +124,7 @@ class Headstart:
 
 
 def claim(counter, total: int) -> int | None:
-    """The index of the next PDF nobody has taken yet, or None when all are taken."""
+    """The turn of the next PDF nobody has taken yet (its place in the order), or None when all are taken."""
     with counter.get_lock():
         index = counter.value
         if index >= total:
@@ -163,9 +173,11 @@ def _lead(root: Path, connection, counter, parent: int) -> None:
 
         builder.die_with_parent(parent)
         _warm_up(root)
-        templates, staging, prepared = connection.recv()
-        while (index := claim(counter, len(prepared))) is not None:
-            connection.send(("done", index, builder.render_prepared(prepared[index], templates, Path(staging))))
+        templates, staging, prepared, order = connection.recv()
+        while (turn := claim(counter, len(prepared))) is not None:
+            started = time.perf_counter()
+            result = builder.render_prepared(prepared[order[turn]], templates, Path(staging))
+            connection.send(("done", order[turn], result, time.perf_counter() - started))
         connection.send(("end",))
     # Whatever stops it (a build that ended, a surprise), the build renders what is left, and reports any
     # problem there with its file and line; a traceback from here would only confuse.
