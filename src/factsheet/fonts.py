@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from html import escape
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
@@ -216,7 +216,7 @@ class Role:
         """Escape text for Paragraph markup, wrapping runs in other families in <font> tags."""
         parts = []
         for family, run in self.runs(text):
-            escaped = escape(run)
+            escaped = escape(run, quote=False)
             parts.append(escaped if family is self.families[0] else f'<font name="{self.face(family)}">{escaped}</font>')
         return "".join(parts)
 

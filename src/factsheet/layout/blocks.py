@@ -8,8 +8,8 @@ which escapes it, so record text can never become markup.
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape
 from typing import Callable
-from xml.sax.saxutils import quoteattr
 
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
 
@@ -561,7 +561,7 @@ def sources(ctx: Context, options: dict) -> list:
         link = safe_link(source.url)
         if not short:
             if link:  # a source without a recorded address shows none: nothing to follow, nothing to explain
-                parts.append((f'<a href={quoteattr(link)} color="{ctx.hex("accent")}">{ctx.m(link)}</a>', link))
+                parts.append((f'<a href="{escape(link)}" color="{ctx.hex("accent")}">{ctx.m(link)}</a>', link))
         text = _sentences(parts)
         if source.note and not short:
             text += f' <font color="{ctx.hex("muted")}">{ctx.rtext(source.note)}</font>'
