@@ -75,7 +75,7 @@ def pdf_date(day: dt.date | dt.datetime) -> str:
 # A last page less full than this holds a remnant: a few lines that a reader turns the page for.
 REMNANT = 0.25
 # How far the estimate of a rebalanced last page may fall short and still be worth laying out to see.
-ESTIMATE_MARGIN = 0.05
+ESTIMATE_MARGIN = 0.02
 
 
 @dataclass(frozen=True)
