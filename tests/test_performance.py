@@ -362,8 +362,12 @@ def test_pdfs_are_rendered_longest_first_as_the_last_build_timed_them(desk, tmp_
     build(validated(load_project(desk)), templates=["briefing"], languages=["en", "ko"], jobs=1, out_dir=out)
     known = RenderTimes(out).known
     assert sorted(known) == sorted(p.name for p in out.glob("*.pdf")) and all(s > 0 for s in known.values())
-    work = [SimpleNamespace(job=SimpleNamespace(filename=name)) for name in [*sorted(known), "new-sheet.en.pdf"]]
-    order = RenderTimes(out).order(work)
-    assert [work[i].job.filename for i in order][0] == "new-sheet.en.pdf"  # never timed: it may be the longest
-    timed = [known[work[i].job.filename] for i in order[1:]]
-    assert timed == sorted(timed, reverse=True)
+    work = [SimpleNamespace(job=SimpleNamespace(filename=name, sheet=SimpleNamespace(id=name.split(".")[0])))
+            for name in [*sorted(known), "new-sheet.en.pdf"]]
+    order = [work[i].job.filename for i in RenderTimes(out).order(work)]
+    assert order[0] == "new-sheet.en.pdf"  # never timed: it may be the longest
+    sheets = [name.split(".")[0] for name in order[1:]]
+    assert all(len(set(sheets[i:i + 2])) == 1 for i in range(0, len(sheets), 2))  # a sheet's PDFs stay together
+    slowest = [max(known[name] for name in order[1:][i:i + 2]) for i in range(0, len(sheets), 2)]
+    assert slowest == sorted(slowest, reverse=True)  # the sheet with the slowest PDF first
+    assert all(known[order[1:][i]] >= known[order[1:][i + 1]] for i in range(0, len(sheets), 2))  # its slowest first
