@@ -371,3 +371,20 @@ def test_pdfs_are_rendered_longest_first_as_the_last_build_timed_them(desk, tmp_
     slowest = [max(known[name] for name in order[1:][i:i + 2]) for i in range(0, len(sheets), 2)]
     assert slowest == sorted(slowest, reverse=True)  # the sheet with the slowest PDF first
     assert all(known[order[1:][i]] >= known[order[1:][i + 1]] for i in range(0, len(sheets), 2))  # its slowest first
+
+
+def test_a_sheet_is_resolved_once_per_language_whatever_templates_show_it(desk, tmp_path, monkeypatch):
+    from collections import Counter
+
+    from factsheet import resolve
+
+    resolved = Counter()
+    real = resolve.resolve_sheet
+
+    def counting(project, sheet, language):
+        resolved[sheet.id, language] += 1
+        return real(project, sheet, language)
+
+    monkeypatch.setattr(resolve, "resolve_sheet", counting)
+    result = build(validated(load_project(desk)), templates=["briefing", "card"], jobs=1, out_dir=tmp_path / "out")
+    assert len(result.outputs) == 24 and len(resolved) == 12 and set(resolved.values()) == {1}

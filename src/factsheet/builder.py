@@ -585,7 +585,7 @@ def _render_all(project, work: list, templates, staging: Path, source_date_epoch
 def shared_work(project: m.Project, work: list, templates: dict, staging: Path, source_date_epoch: int | None):
     """Make `work` what render_task renders, in this process and in any forked from it, for the block."""
     _SHARED.update(project=project, templates=templates, staging=staging, source_date_epoch=source_date_epoch, work=work,
-                   editions=_read_editions(project.root, {task.job.sheet.id for task in work}))
+                   editions=_read_editions(project.root, {task.job.sheet.id for task in work}), resolved={})
     try:
         yield
     finally:
@@ -702,7 +702,16 @@ def prepare(index: int) -> Prepared:
     task = shared["work"][index]
     project = shared["project"]
     sheet = project.sheets[task.job.sheet.id]
-    resolved = as_edition(project, resolve_sheet(project, sheet, task.job.language), shared["editions"][task.job.sheet.id])
+    # A sheet in one language is resolved once, whichever templates (and formats) show it: the work goes
+    # sheet by sheet (RenderTimes.order), so only the current sheet's languages are kept.
+    kept = shared["resolved"]
+    if sheet.id not in kept:
+        kept.clear()
+        kept[sheet.id] = {}
+    resolved = kept[sheet.id].get(task.job.language)
+    if resolved is None:
+        resolved = as_edition(project, resolve_sheet(project, sheet, task.job.language), shared["editions"][sheet.id])
+        kept[sheet.id][task.job.language] = resolved
     return Prepared(task, resolved, timestamp_for(sheet, shared["source_date_epoch"]), _size(sheet))
 
 
