@@ -458,8 +458,6 @@ class Task:
     input_hash: str
 
 
-
-
 def _load_templates(project: m.Project, names: set) -> dict:
     loaded, errors = {}, []
     for name in sorted(names):
@@ -483,7 +481,7 @@ class Stamps:
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self.key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()
+        self.key = _folder_key(out_dir)
         stored = cache.read("stamps", self.key)
         self.old = stored if isinstance(stored, dict) else {}
         self.new = dict(self.old)
@@ -517,6 +515,11 @@ class Stamps:
             cache.write("stamps", self.key, kept)
 
 
+def _folder_key(out_dir: Path) -> str:
+    """The cache key of what is kept about one output folder."""
+    return hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()
+
+
 class RenderTimes:
     """How long each PDF of an output folder took to render the last time (in the cache), so the longest go first.
 
@@ -527,7 +530,7 @@ class RenderTimes:
     """
 
     def __init__(self, out_dir: Path) -> None:
-        self.key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()
+        self.key = _folder_key(out_dir)
         stored = cache.read("times", self.key)
         self.known = stored if isinstance(stored, dict) else {}
 
@@ -720,9 +723,14 @@ def render_task(index: int) -> tuple:
 
     Only the index crosses the process boundary; the work itself was inherited.
     """
+    return (index, *timed_render(prepare(index), _SHARED["templates"], _SHARED["staging"]))
+
+
+def timed_render(prepared: Prepared, templates: dict, staging: Path) -> tuple:
+    """(render_prepared's result, the seconds it took), for RenderTimes."""
     started = time.perf_counter()
-    result = render_prepared(prepare(index), _SHARED["templates"], _SHARED["staging"])
-    return index, result, time.perf_counter() - started
+    result = render_prepared(prepared, templates, staging)
+    return result, time.perf_counter() - started
 
 
 def render_prepared(prepared: Prepared, templates: dict, staging: Path) -> Output | Problem:

@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import pickle
 import threading
-import time
 from pathlib import Path
 
 # Input files (records, translations, templates, editions) beyond which no head start is made: a big project
@@ -42,8 +41,13 @@ class Headstart:
         """Fork the renderer when this build will likely render PDFs; None when it would not be worth it."""
         if "fork" not in multiprocessing.get_all_start_methods():
             return None
-        root = _root(Path(project_dir))
-        if root is None or not (force or likely_to_render(root, Path(out_dir) if out_dir else root / "out")):
+        from .project import ProjectNotFound, find_root
+
+        try:
+            root = find_root(Path(project_dir))
+        except ProjectNotFound:
+            return None  # the build says why, with the file it looked for
+        if not (force or likely_to_render(root, Path(out_dir) if out_dir else root / "out")):
             return None
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe()
@@ -59,7 +63,7 @@ class Headstart:
 
         Fills `results` and `times` (seconds per task) in work order.
         """
-        from .builder import Output, prepare, render_prepared
+        from .builder import Output, prepare, timed_render
 
         done = 0
 
@@ -71,9 +75,7 @@ class Headstart:
                 progress(done, len(work), result.file)
 
         def render_here(index: int) -> None:
-            started = time.perf_counter()
-            result = render_prepared(prepared[index], templates, staging)
-            report(index, result, time.perf_counter() - started)
+            report(index, *timed_render(prepared[index], templates, staging))
 
         # Resolving is quick: every PDF is handed over, pickled here in one piece, before any is rendered. A
         # thread writes it, so that this process goes on to import the renderer while the head start reads.
@@ -133,13 +135,6 @@ def claim(counter, total: int) -> int | None:
         return index
 
 
-def _root(start: Path) -> Path | None:
-    """The project folder at or above `start`, found as project.find_root finds it, without importing the loader."""
-    start = start.resolve()
-    return next((folder for folder in (start, *start.parents) if (folder / "factsheets" / "settings.yaml").is_file()),
-                None)
-
-
 def likely_to_render(root: Path, out_dir: Path) -> bool:
     """Whether an input file is newer than the manifest (or there is none), in a project small enough to start ahead.
 
@@ -175,9 +170,7 @@ def _lead(root: Path, connection, counter, parent: int) -> None:
         _warm_up(root)
         templates, staging, prepared, order = connection.recv()
         while (turn := claim(counter, len(prepared))) is not None:
-            started = time.perf_counter()
-            result = builder.render_prepared(prepared[order[turn]], templates, Path(staging))
-            connection.send(("done", order[turn], result, time.perf_counter() - started))
+            connection.send(("done", order[turn], *builder.timed_render(prepared[order[turn]], templates, Path(staging))))
         connection.send(("end",))
     # Whatever stops it (a build that ended, a surprise), the build renders what is left, and reports any
     # problem there with its file and line; a traceback from here would only confuse.
